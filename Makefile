@@ -1,0 +1,113 @@
+# TunedIn — `make help` lists every target with its one-line description.
+# Knobs are env vars with the TUNEDIN_ prefix (see README "Configuration"); Make passes them through.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Leave empty to take torch 2.13.0 from your default index; set to PyTorch's CPU wheel
+# index for a CPU-only install without the CUDA packages (see README).
+TORCH_INDEX_URL ?=
+TORCH_VERSION := 2.13.0
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+export TUNEDIN_ARTIFACTS ?= $(CURDIR)/artifacts
+
+##@ Quick start
+
+.PHONY: demo
+demo: setup pipeline ## Set up, get the data, train, index and publish (the API and frontend join as they land)
+	@echo ""
+	@echo "Published model: $$(cat $(TUNEDIN_ARTIFACTS)/CURRENT) in $(TUNEDIN_ARTIFACTS)"
+	@echo "Metrics: $(TUNEDIN_ARTIFACTS)/models/$$(cat $(TUNEDIN_ARTIFACTS)/CURRENT)/metrics.json"
+
+.PHONY: test
+test: setup lint test-unit test-integration ## The whole test suite (lint, types, unit, integration)
+
+##@ Environment
+
+.PHONY: setup
+setup: $(STAMP) ## Create .venv with pinned dependencies (torch CPU $(TORCH_VERSION))
+
+$(STAMP): requirements/trainer.txt requirements/dev.txt apps/common/pyproject.toml apps/trainer/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet torch==$(TORCH_VERSION) $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL))
+	$(PY) -m pip install --quiet -r requirements/trainer.txt -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e apps/common -e apps/trainer
+	touch $@
+
+##@ Batch pipeline (each stage: python -m jobs.<stage> --help)
+
+.PHONY: pipeline
+pipeline: setup ## prepare-data → train → build-index → publish
+	$(PY) -m jobs.prepare_data
+	$(PY) -m jobs.train
+	$(PY) -m jobs.build_index
+	$(PY) -m jobs.publish
+
+.PHONY: prepare-data
+prepare-data: setup ## Download (checksum-verified), parse, validate and split the Last.fm data
+	$(PY) -m jobs.prepare_data
+
+.PHONY: train
+train: setup ## Train LightGCN on the newest dataset and evaluate it against the baselines
+	$(PY) -m jobs.train
+
+.PHONY: build-index
+build-index: setup ## Build the FAISS index of the newest model and measure its recall
+	$(PY) -m jobs.build_index
+
+.PHONY: publish
+publish: setup ## Point CURRENT at the newest model if it passes the recall and quality gates
+	$(PY) -m jobs.publish
+
+##@ Checks
+
+.PHONY: lint
+lint: setup ## ruff + mypy
+	$(VENV)/bin/ruff check apps jobs tests bench
+	$(VENV)/bin/ruff format --check apps jobs tests bench
+	$(VENV)/bin/mypy
+
+.PHONY: format
+format: setup ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix apps jobs tests bench
+	$(VENV)/bin/ruff format apps jobs tests bench
+
+.PHONY: test-unit
+test-unit: setup ## Fast unit tests on tiny synthetic data
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+.PHONY: test-integration
+test-integration: setup ## The pipeline end to end on the real Last.fm data (needs ../shared or TUNEDIN_TEST_DATA)
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+##@ Benchmarks (results in bench/results/)
+
+.PHONY: bench
+bench: bench-train ## Every benchmark
+
+.PHONY: bench-train
+bench-train: setup ## Training speed and time-to-quality vs a plain PyG loop → bench/results/train.{json,md}
+	$(PY) -m bench.train_speed
+
+##@ Housekeeping
+
+.PHONY: clean
+clean: ## Remove the artifacts folder (keeps .venv)
+	rm -rf $(TUNEDIN_ARTIFACTS)
+
+.PHONY: distclean
+distclean: clean ## Remove the artifacts folder and .venv
+	rm -rf $(VENV)
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m\n"} \
+	  /^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } \
+	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)

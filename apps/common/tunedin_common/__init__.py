@@ -1,0 +1,1 @@
+"""Pieces shared by the TunedIn trainer and API: the artifact contract and logging."""

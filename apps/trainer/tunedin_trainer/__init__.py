@@ -1,0 +1,1 @@
+"""TunedIn batch pipeline: prepare data, train LightGCN, evaluate, build the FAISS index, publish."""

@@ -1,0 +1,1 @@
+"""Getting, checking, splitting and reading the Last.fm data."""

@@ -1,0 +1,77 @@
+"""The batch pipeline's one ``Settings``: every knob is an env var ``TUNEDIN_<FIELD>``.
+
+The chart's values map onto these env vars; the CLIs of ``jobs/`` read them and never
+spell a knob of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from tunedin_common.settings import CommonSettings
+
+OFFICIAL_URL = "https://files.grouplens.org/datasets/hetrec2011/hetrec2011-lastfm-2k.zip"
+OFFICIAL_SHA256 = "6738f48195667ff03caaab4d32ca9a3133d8cc026b7c3cdaf6ce1010e913c59c"
+
+
+class Settings(CommonSettings):
+    # ---- data
+    data_source: str = Field(
+        OFFICIAL_URL,
+        description="Where the Last.fm HetRec 2011 data comes from: an http(s) URL of the zip, "
+        "a local zip path, or a directory holding the extracted files.",
+    )
+    data_sha256: str = Field(
+        OFFICIAL_SHA256,
+        description="Expected sha256 of the zip (URL or path). Empty disables the check, "
+        "for your own data; directories are not checked.",
+        pattern=r"^([0-9a-f]{64})?$",
+    )
+    download_timeout_s: float = Field(60.0, gt=0)
+    seed: int = Field(42, description="Seeds the split, the initialisation and negative sampling.")
+    test_fraction: float = Field(0.2, gt=0, lt=1)
+    valid_fraction: float = Field(
+        0.1, gt=0, lt=1, description="Share of each user's train artists held out for model selection."
+    )
+    min_user_interactions: int = Field(
+        5, ge=2, description="Users with fewer artists keep all of them in train (no test/valid rows)."
+    )
+    top_tags: int = Field(5, ge=0, description="Tags kept per artist as content features.")
+
+    # ---- training
+    dim: int = Field(64, ge=2, le=1024)
+    layers: int = Field(3, ge=0, le=8)
+    epochs: int = Field(300, ge=1, description="Upper bound; early stopping usually ends sooner.")
+    lr: float = Field(0.005, gt=0)
+    batch_size: int = Field(2048, ge=1)
+    reg: float = Field(1e-4, ge=0, description="L2 weight on the batch's ego embeddings.")
+    eval_every: int = Field(5, ge=1)
+    patience: int = Field(
+        5, ge=1, description="Evaluations without a better valid Recall@20 before stopping."
+    )
+    threads: int = Field(0, ge=0, description="torch CPU threads; 0 lets torch decide.")
+    checkpoint_every: int = Field(5, ge=1, description="Epochs between resumable checkpoints.")
+
+    # ---- index
+    index_type: Literal["hnsw", "flat"] = "hnsw"
+    hnsw_m: int = Field(32, ge=4, le=256)
+    hnsw_ef_construction: int = Field(200, ge=8)
+    hnsw_ef_search: int = Field(256, ge=8)
+    recall_gate_at_20: float = Field(0.99, ge=0, le=1)
+    recall_gate_at_100: float = Field(0.97, ge=0, le=1)
+    max_index_mb: float = Field(10.0, gt=0)
+
+    # ---- publish
+    quality_metric: str = Field("recall@20", description="Test metric the quality gate compares.")
+    quality_tolerance: float = Field(
+        0.01, ge=0, description="A new model may be this much (absolute) worse than the served one."
+    )
+    keep_models: int = Field(5, ge=1, description="Model directories kept for rollback.")
+
+    @model_validator(mode="after")
+    def _fractions_leave_training_data(self) -> Settings:
+        if self.test_fraction + self.valid_fraction * (1 - self.test_fraction) >= 0.9:
+            raise ValueError("test_fraction and valid_fraction leave too little training data")
+        return self

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench`; results land in bench/results/ as JSON + markdown."""
