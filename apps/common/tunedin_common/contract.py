@@ -7,9 +7,10 @@ imports this module; nothing else spells a path, a file name or the manifest sch
 $ARTIFACTS/
   datasets/<dataset_id>/   interactions.parquet users.parquet artists.parquet split.parquet dataset.json
   models/<model_id>/       user_embeddings.npy item_embeddings.npy users.parquet items.parquet
-                           metrics.json checkpoint/ index.faiss index.json manifest.json
+                           metrics.json index.faiss index.json manifest.json
   CURRENT                  the model id the API serves, replaced atomically
   cache/                   downloaded source archives (safe to delete)
+  checkpoints/<run_key>/   training state of an unfinished run, removed when its model is written
 ```
 
 Rules the readers rely on:
@@ -45,6 +46,7 @@ DATASETS_DIR = "datasets"
 MODELS_DIR = "models"
 CURRENT_FILE = "CURRENT"
 CACHE_DIR = "cache"  # downloads, keyed by sha256; safe to delete
+CHECKPOINTS_DIR = "checkpoints"  # resumable training state, one folder per run key
 STAGING_PREFIX = ".staging-"
 
 # Files of a prepared dataset.
@@ -64,7 +66,6 @@ METRICS_FILE = "metrics.json"
 INDEX_FILE = "index.faiss"
 INDEX_META_FILE = "index.json"
 MODEL_MANIFEST_FILE = "manifest.json"
-CHECKPOINT_DIR = "checkpoint"
 MODEL_FILES = (
     USER_EMBEDDINGS_FILE,
     ITEM_EMBEDDINGS_FILE,
@@ -263,6 +264,11 @@ class ArtifactStore:
     @property
     def cache_dir(self) -> Path:
         return self.root / CACHE_DIR
+
+    def checkpoint_dir(self, run_key: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{16}", run_key):
+            raise ContractError(f"not a run key: {run_key!r}")
+        return self.root / CHECKPOINTS_DIR / run_key
 
     def dataset_dir(self, dataset_id: str) -> Path:
         if not _DATASET_ID_PATTERN.match(dataset_id):
