@@ -31,7 +31,7 @@ test: setup lint test-unit test-integration ## The whole test suite (lint, types
 ##@ Environment
 
 .PHONY: setup
-setup: $(STAMP) ## Create .venv with pinned dependencies (torch CPU $(TORCH_VERSION))
+setup: $(STAMP) ## Create .venv with pinned dependencies (torch 2.13.0 CPU)
 
 $(STAMP): requirements/trainer.txt requirements/dev.txt apps/common/pyproject.toml apps/trainer/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -84,8 +84,12 @@ test-unit: setup ## Fast unit tests on tiny synthetic data
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 .PHONY: test-integration
-test-integration: setup ## The pipeline end to end on the real Last.fm data (needs ../shared or TUNEDIN_TEST_DATA)
+test-integration: test-data ## The pipeline end to end on the real Last.fm data
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+.PHONY: test-data
+test-data: setup ## Find the Last.fm test files (TUNEDIN_TEST_DATA, ../shared) or download them into .cache/
+	$(PY) -m tests.fetch_data
 
 ##@ Benchmarks (results in bench/results/)
 

@@ -10,27 +10,33 @@ import pytest
 from tunedin_common.contract import ArtifactStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+ARCHIVE_NAME = "hetrec2011-lastfm-2k.zip"
+CACHED_DATA_DIR = REPO_ROOT / ".cache" / "lastfm-hetrec2011"
 
 
-def _shared_data_dir() -> Path:
+def find_test_data() -> Path | None:
+    """The first folder holding the original zip and its files: TUNEDIN_TEST_DATA, ../shared, .cache."""
     configured = os.environ.get("TUNEDIN_TEST_DATA")
-    if configured:
-        return Path(configured)
-    return REPO_ROOT.parent / "shared" / "data" / "lastfm-hetrec2011"
+    candidates = [Path(configured)] if configured else []
+    candidates += [REPO_ROOT.parent / "shared" / "data" / "lastfm-hetrec2011", CACHED_DATA_DIR]
+    for path in candidates:
+        if (path / ARCHIVE_NAME).is_file() and (path / "user_artists.dat").is_file():
+            return path
+    return None
 
 
 @pytest.fixture(scope="session")
 def shared_data_dir() -> Path:
-    """The extracted HetRec 2011 files and the original zip (``../shared`` or TUNEDIN_TEST_DATA)."""
-    path = _shared_data_dir()
-    if not (path / "hetrec2011-lastfm-2k.zip").is_file():
-        pytest.fail(f"the Last.fm data is not at {path}: set TUNEDIN_TEST_DATA to its folder")
+    """The extracted HetRec 2011 files and the original zip (see ``find_test_data``)."""
+    path = find_test_data()
+    if path is None:
+        pytest.fail("the Last.fm data was not found: run `make test-data` or set TUNEDIN_TEST_DATA")
     return path
 
 
 @pytest.fixture(scope="session")
 def shared_zip(shared_data_dir: Path) -> Path:
-    return shared_data_dir / "hetrec2011-lastfm-2k.zip"
+    return shared_data_dir / ARCHIVE_NAME
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import REPO_ROOT
 from tunedin_common import contract
 from tunedin_common.contract import (
     ArtifactStore,
@@ -24,8 +26,6 @@ from tunedin_common.contract import (
     verify_files,
     write_manifest,
 )
-
-from tests.conftest import REPO_ROOT
 
 
 def _model_manifest(store: ArtifactStore, model_id: str, with_index: bool) -> ModelManifest:
@@ -213,3 +213,39 @@ def test_no_module_spells_artifact_names_but_the_contract() -> None:
             if isinstance(node, ast.Constant) and node.value in _artifact_names():
                 offenders.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno} {node.value!r}")
     assert not offenders, "artifact names spelled outside the contract:\n" + "\n".join(offenders)
+
+
+def test_latest_dataset_pointer(store: ArtifactStore) -> None:
+    assert store.read_latest_dataset() is None
+    dataset_id = dataset_id_for("d" * 64, {"seed": 1})
+    with pytest.raises(ContractError, match="incomplete"):
+        store.write_latest_dataset(dataset_id)
+    directory = store.dataset_dir(dataset_id)
+    directory.mkdir(parents=True)
+    manifest = DatasetManifest(
+        dataset_id=dataset_id,
+        created_at=datetime.now(UTC),
+        source="local",
+        source_sha256="d" * 64,
+        seed=1,
+        split_params={"seed": 1},
+        counts={},
+        files={},
+    )
+    write_manifest(directory / contract.DATASET_MANIFEST_FILE, manifest)
+    store.write_latest_dataset(dataset_id)
+    assert store.read_latest_dataset() == dataset_id
+    store.latest_dataset_file.write_text("../../x\n")
+    with pytest.raises(ContractError, match="not a dataset id"):
+        store.read_latest_dataset()
+
+
+def test_artifacts_are_readable_by_other_users(store: ArtifactStore) -> None:
+    """The API may run as another user than the jobs: files and dirs follow the umask, not 0600."""
+    target = store.root / "x.json"
+    contract.atomic_write_json(target, {"a": 1})
+    assert target.stat().st_mode & 0o044 == 0o044 & ~contract._UMASK
+    final = store.dataset_dir("0123456789abcdef")
+    with store.staging(final):
+        pass
+    assert final.stat().st_mode & 0o055 == 0o055 & ~contract._UMASK

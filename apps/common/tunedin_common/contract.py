@@ -6,6 +6,7 @@ imports this module; nothing else spells a path, a file name or the manifest sch
 ```
 $ARTIFACTS/
   datasets/<dataset_id>/   interactions.parquet users.parquet artists.parquet split.parquet dataset.json
+  datasets/LATEST          the dataset id prepare-data last built or confirmed (train's default)
   models/<model_id>/       user_embeddings.npy item_embeddings.npy users.parquet items.parquet
                            metrics.json index.faiss index.json manifest.json
   CURRENT                  the model id the API serves, replaced atomically
@@ -38,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -56,6 +57,7 @@ ARTISTS_FILE = "artists.parquet"
 SPLIT_FILE = "split.parquet"
 DATASET_MANIFEST_FILE = "dataset.json"
 DATASET_FILES = (INTERACTIONS_FILE, USERS_FILE, ARTISTS_FILE, SPLIT_FILE)
+LATEST_DATASET_FILE = "LATEST"  # in datasets/: the dataset prepare-data last built or confirmed
 
 # Files of a trained model.
 USER_EMBEDDINGS_FILE = "user_embeddings.npy"
@@ -145,6 +147,66 @@ class ModelManifest(BaseModel):
         return self.index is not None and all(name in self.files for name in INDEX_FILES)
 
 
+class HnswParams(BaseModel):
+    """FAISS HNSW parameters: graph degree ``M``, ``efConstruction`` and the default ``efSearch``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    m: int = Field(ge=2)
+    ef_construction: int = Field(ge=1)
+    ef_search: int = Field(ge=1)
+
+
+class QueryLatency(BaseModel):
+    """Search latency of single queries (batch of one), measured at build time in microseconds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    p50: float = Field(ge=0)
+    p99: float = Field(ge=0)
+    k: int = Field(gt=0)
+    threads: int = Field(gt=0)
+    queries: int = Field(gt=0)
+
+
+class IndexMeta(BaseModel):
+    """``models/<model_id>/index.json``: how ``index.faiss`` was built and what it measured.
+
+    ``build-index`` writes it and copies it into ``ModelManifest.index``; the API loads the
+    index through it (``tunedin_common.vector_index``). Recall is measured against exact
+    inner-product search over every user's embedding.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    kind: Literal["index"] = "index"
+    model_id: str = Field(pattern=_ID_PATTERN.pattern)
+    type: Literal["hnsw", "flat"]
+    metric: Literal["inner_product"] = "inner_product"
+    transform: Literal["none", "mips_augment"]
+    max_norm: float | None = Field(None, gt=0, description="Norm the mips_augment transform lifts items to.")
+    params: HnswParams | None = None
+    n_items: int = Field(gt=0)
+    dim: int = Field(gt=0, description="Embedding dimension (before any transform).")
+    bytes: int = Field(gt=0, description="Size of index.faiss.")
+    build_seconds: float = Field(ge=0)
+    recall_at_20: float = Field(ge=0, le=1)
+    recall_at_100: float = Field(ge=0, le=1)
+    recall_queries: int = Field(gt=0, description="User embeddings the recall was measured on.")
+    query_latency_us: QueryLatency
+    faiss_version: str
+    built_at: datetime
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IndexMeta:
+        if (self.transform == "mips_augment") != (self.max_norm is not None):
+            raise ValueError("max_norm is set exactly when the transform is mips_augment")
+        if (self.type == "hnsw") != (self.params is not None):
+            raise ValueError("params are set exactly for an hnsw index")
+        return self
+
+
 # --------------------------------------------------------------------------- ids
 
 
@@ -215,11 +277,24 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Read once at import: os.umask can only be read by setting it, which is not thread-safe.
+_UMASK = _read_umask()
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so readers see the old content or the new, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp creates 0600; artifacts are read by other users (the API pod), so use
+        # the permissions an ordinary file gets under the process umask.
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -289,6 +364,7 @@ class ArtifactStore:
         """
         final.parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{final.name}-", dir=final.parent))
+        stage.chmod(0o777 & ~_UMASK)  # mkdtemp makes 0700; readers may run as another user
         try:
             yield stage
             if final.exists():
@@ -321,15 +397,33 @@ class ArtifactStore:
         return manifest
 
     def complete_dataset_ids(self) -> list[str]:
-        """Dataset ids whose manifest exists (not verified), oldest first."""
+        """Dataset ids whose manifest exists (not verified), sorted by id."""
         if not self.datasets_dir.is_dir():
             return []
-        found = [
-            d
+        return sorted(
+            d.name
             for d in self.datasets_dir.iterdir()
             if _DATASET_ID_PATTERN.match(d.name) and (d / DATASET_MANIFEST_FILE).is_file()
-        ]
-        return [d.name for d in sorted(found, key=lambda d: (d / DATASET_MANIFEST_FILE).stat().st_mtime)]
+        )
+
+    @property
+    def latest_dataset_file(self) -> Path:
+        return self.datasets_dir / LATEST_DATASET_FILE
+
+    def read_latest_dataset(self) -> str | None:
+        """The dataset prepare-data last built or confirmed (what training uses by default)."""
+        try:
+            value = self.latest_dataset_file.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            return None
+        if not _DATASET_ID_PATTERN.match(value):
+            raise ContractError(f"{self.latest_dataset_file} holds {value!r}, not a dataset id")
+        return value
+
+    def write_latest_dataset(self, dataset_id: str) -> None:
+        """Point LATEST at ``dataset_id`` atomically; its manifest must exist."""
+        self.read_dataset_manifest(dataset_id, verify=False)
+        atomic_write_bytes(self.latest_dataset_file, f"{dataset_id}\n".encode("ascii"))
 
     # models
     def read_model_manifest(self, model_id: str, verify: bool = True) -> ModelManifest:

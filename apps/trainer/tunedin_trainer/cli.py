@@ -36,7 +36,7 @@ def run_stage(name: str, action: Callable[[], T]) -> T:
         return action()
     except (PipelineError, ContractError) as exc:
         log.debug("%s failed", name, exc_info=True)
-        fail(f"{name} failed: {exc}")
+        fail(f"{name} failed: {' '.join(str(exc).split())}")
     except KeyboardInterrupt:
         fail(f"{name} interrupted", code=130)
 

@@ -36,7 +36,7 @@ class Settings(CommonSettings):
         0.1, gt=0, lt=1, description="Share of each user's train artists held out for model selection."
     )
     min_user_interactions: int = Field(
-        5, ge=2, description="Users with fewer artists keep all of them in train (no test/valid rows)."
+        5, ge=3, description="Users with fewer artists keep all of them in train (no test/valid rows)."
     )
     top_tags: int = Field(5, ge=0, description="Tags kept per artist as content features.")
 

@@ -53,10 +53,11 @@ class PreparedData:
 
 
 def newest_dataset_id(store: ArtifactStore) -> str:
-    ids = store.complete_dataset_ids()
-    if not ids:
+    """The dataset prepare-data last built or confirmed (``datasets/LATEST``)."""
+    latest = store.read_latest_dataset()
+    if latest is None:
         raise PipelineError(f"no prepared dataset in {store.datasets_dir}: run prepare-data first")
-    return ids[-1]
+    return latest
 
 
 def load_prepared(store: ArtifactStore, dataset_id: str | None = None) -> PreparedData:

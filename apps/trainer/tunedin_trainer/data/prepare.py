@@ -1,0 +1,154 @@
+"""The prepare-data stage: source → checked tables → split → a dataset directory.
+
+The dataset id is a content address of the source bytes and the split parameters, so a
+rerun with the same inputs finds its dataset, verifies it and reuses it. Otherwise the
+dataset is built in a staging directory, ``dataset.json`` is written last, and the directory
+is renamed into place; on any failure nothing is left behind. Either way ``datasets/LATEST``
+then names it: the dataset training uses by default.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tunedin_common.contract import (
+    ARTISTS_FILE,
+    DATASET_FILES,
+    DATASET_MANIFEST_FILE,
+    INTERACTIONS_FILE,
+    SPLIT_FILE,
+    USERS_FILE,
+    ArtifactStore,
+    ContractError,
+    DatasetManifest,
+    dataset_id_for,
+    file_entries,
+    utcnow,
+    write_manifest,
+)
+from tunedin_trainer.data.parse import parse_files
+from tunedin_trainer.data.source import SourceData, load_source
+from tunedin_trainer.data.split import split_interactions
+from tunedin_trainer.data.tables import (
+    ARTISTS_SCHEMA,
+    INTERACTIONS_SCHEMA,
+    SPLIT_SCHEMA,
+    USERS_SCHEMA,
+    build_artists,
+    build_users,
+    write_table,
+)
+from tunedin_trainer.data.tags import top_tags
+from tunedin_trainer.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PrepareResult:
+    """What the stage produced or found."""
+
+    dataset_id: str
+    directory: Path
+    manifest: DatasetManifest
+    reused: bool
+    seconds: float
+
+
+def split_params(settings: Settings) -> dict[str, Any]:
+    """The settings that shape a dataset, besides its source bytes."""
+    return {
+        "seed": settings.seed,
+        "test_fraction": settings.test_fraction,
+        "valid_fraction": settings.valid_fraction,
+        "min_user_interactions": settings.min_user_interactions,
+        "top_tags": settings.top_tags,
+    }
+
+
+def prepare_dataset(settings: Settings, store: ArtifactStore, force: bool = False) -> PrepareResult:
+    """Build the dataset for ``settings`` (or reuse a verified one unless ``force``)."""
+    started = time.perf_counter()
+    source = load_source(
+        settings.data_source, settings.data_sha256, store.cache_dir, settings.download_timeout_s
+    )
+    params = split_params(settings)
+    dataset_id = dataset_id_for(source.sha256, params)
+    directory = store.dataset_dir(dataset_id)
+
+    existing = None if force else _verified(store, dataset_id)
+    if existing is not None:
+        store.write_latest_dataset(dataset_id)
+        log.info("dataset %s already prepared and verified: reusing %s", dataset_id, directory)
+        return PrepareResult(dataset_id, directory, existing, True, time.perf_counter() - started)
+
+    with store.staging(directory) as stage:
+        manifest = _build(source, params, dataset_id, stage)
+    store.write_latest_dataset(dataset_id)
+    seconds = time.perf_counter() - started
+    log.info("prepared dataset %s in %s (%.1f s): %s", dataset_id, directory, seconds, manifest.counts)
+    return PrepareResult(dataset_id, directory, manifest, False, seconds)
+
+
+def _verified(store: ArtifactStore, dataset_id: str) -> DatasetManifest | None:
+    if not store.dataset_dir(dataset_id).exists():
+        return None
+    try:
+        return store.read_dataset_manifest(dataset_id, verify=True)
+    except ContractError as exc:
+        log.warning("dataset %s exists but fails verification (%s): rebuilding it", dataset_id, exc)
+        return None
+
+
+def _build(source: SourceData, params: dict[str, Any], dataset_id: str, stage: Path) -> DatasetManifest:
+    raw = parse_files(source.files)
+    tags = top_tags(raw.taggings, raw.tags, raw.artists["artist_id"], params["top_tags"])
+    split = split_interactions(
+        raw.interactions,
+        seed=params["seed"],
+        test_fraction=params["test_fraction"],
+        valid_fraction=params["valid_fraction"],
+        min_user_interactions=params["min_user_interactions"],
+    )
+    users = build_users(raw.interactions, split, raw.friends)
+    artists = build_artists(raw.artists, raw.interactions, tags.top_tags)
+
+    write_table(raw.interactions, INTERACTIONS_SCHEMA, stage / INTERACTIONS_FILE)
+    write_table(users, USERS_SCHEMA, stage / USERS_FILE)
+    write_table(artists, ARTISTS_SCHEMA, stage / ARTISTS_FILE)
+    write_table(split, SPLIT_SCHEMA, stage / SPLIT_FILE)
+
+    per_split = split["split"].value_counts()
+    counts = {
+        "users": len(users),
+        "artists": len(artists),
+        "interactions": len(raw.interactions),
+        "plays": int(raw.interactions["weight"].sum()),
+        "train": int(per_split.get("train", 0)),
+        "valid": int(per_split.get("valid", 0)),
+        "test": int(per_split.get("test", 0)),
+        "cold_users": int(((users["n_valid"] + users["n_test"]) == 0).sum()),
+        "artists_without_listeners": int((artists["listeners"] == 0).sum()),
+        "artists_with_tags": int((artists["top_tags"].map(len) > 0).sum()),
+        "tags": len(raw.tags),
+        "tag_assignments": tags.used_taggings,
+        "tag_assignments_dropped": tags.dropped_taggings,
+        "tagged_artists_dropped": tags.dropped_artists,
+        "friend_pairs": 0 if raw.friends is None else len(raw.friends),
+    }
+    manifest = DatasetManifest(
+        dataset_id=dataset_id,
+        created_at=utcnow(),
+        source=source.location,
+        source_sha256=source.sha256,
+        seed=params["seed"],
+        split_params=params,
+        counts=counts,
+        files=file_entries(stage, DATASET_FILES),
+    )
+    write_manifest(stage / DATASET_MANIFEST_FILE, manifest)
+    return manifest
