@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -22,6 +22,8 @@ from tunedin_common.contract import (
 )
 from tunedin_trainer.errors import GateError, PipelineError
 from tunedin_trainer.index import stage
+from tunedin_trainer.index.build import BuiltIndex
+from tunedin_trainer.index.evaluate import Evaluation
 from tunedin_trainer.index.stage import build_index
 from tunedin_trainer.publish.stage import publish
 
@@ -152,3 +154,21 @@ def test_a_build_killed_after_writing_the_index_leaves_the_manifest_alone(
     monkeypatch.undo()
     assert build_index(store, make_settings(store)).model_id == model_id, "a rerun finishes the job"
     store.require_servable(model_id)
+
+
+def _ranked(*recalls: tuple[float, float]) -> list[Evaluation]:
+    """Evaluations with the given (recall@20, recall@100); the choice never looks at the index."""
+    no_index = cast(BuiltIndex, None)
+    return [
+        Evaluation(built=no_index, recall_at_20=r20, recall_at_100=r100, queries=10) for r20, r100 in recalls
+    ]
+
+
+def test_the_first_candidate_that_passes_both_gates_is_chosen(store: ArtifactStore) -> None:
+    settings = make_settings(store, recall_gate_at_20=0.99, recall_gate_at_100=0.97)
+    # Ranked by recall@100: the first misses the @20 gate, the second clears both.
+    ranked = _ranked((0.988, 0.989), (0.996, 0.973))
+    assert stage._first_passing(ranked, settings) is ranked[1]
+    # None passes: the best-ranked one is kept, and the gate check reports it.
+    failing = _ranked((0.95, 0.96), (0.98, 0.90))
+    assert stage._first_passing(failing, settings) is failing[0]

@@ -147,6 +147,113 @@ class ModelManifest(BaseModel):
         return self.index is not None and all(name in self.files for name in INDEX_FILES)
 
 
+# ------------------------------------------------------------------ metrics.json
+
+# The test metrics ``train`` copies into ``ModelManifest.headline_metrics``.
+HEADLINE_METRICS = (
+    "recall@10",
+    "recall@20",
+    "ndcg@10",
+    "ndcg@20",
+    "precision@10",
+    "precision@20",
+    "coverage@20",
+)
+
+
+class TrainingCurvePoint(BaseModel):
+    """One training epoch: mean BPR loss, its duration, and valid metrics when it was evaluated."""
+
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, serialize_by_alias=True)
+
+    epoch: int = Field(ge=1)
+    loss: float
+    epoch_s: float = Field(ge=0, description="Training time of this epoch (no evaluation).")
+    elapsed_s: float = Field(ge=0, description="Time since the phase started, evaluations included.")
+    valid_recall_at_20: float | None = Field(None, alias="valid_recall@20")
+    valid_ndcg_at_20: float | None = Field(None, alias="valid_ndcg@20")
+
+
+class RecommenderScores(BaseModel):
+    """One recommender's metrics (``recall@10`` … ``coverage@20``) on valid and test."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    valid: dict[str, float] = Field(description="Fitted on train, scored on valid (train masked).")
+    test: dict[str, float] = Field(description="Scored on test with train and valid masked.")
+    test_fitted_on: Literal["train", "train+valid"]
+    params: dict[str, Any] = Field(default_factory=dict)
+    notes: str = ""
+    seconds: float = Field(0.0, ge=0, description="Fitting and scoring time.")
+    extra: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+
+class TrainingReport(BaseModel):
+    """How the LightGCN run went: selection on valid, then the optional refit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    best_epoch: int = Field(ge=1, description="Epoch with the best valid Recall@20.")
+    epochs_run: int = Field(ge=1, description="Epochs of the selection phase.")
+    stopped_early: bool
+    resumed_from_epoch: int | None = None
+    resumed_phase: Literal["select", "refit"] | None = None
+    refit_epochs: int = Field(ge=0, description="Epochs trained on train + valid (0: no refit).")
+    seconds: float = Field(ge=0, description="Wall time of training: both phases, evaluations included.")
+    seconds_per_epoch: float = Field(ge=0, description="Mean training time of one epoch.")
+    threads: int = Field(ge=1)
+    curve: list[TrainingCurvePoint]
+    refit_curve: list[TrainingCurvePoint] = Field(default_factory=list)
+
+
+class AblationRow(BaseModel):
+    """One configuration of the ablation study and what it scored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str
+    settings: dict[str, Any]
+    best_epoch: int = Field(ge=1)
+    seconds: float = Field(ge=0)
+    valid: dict[str, float]
+    test: dict[str, float]
+
+
+class AblationTable(BaseModel):
+    """What each addition to plain LightGCN adds, measured once by ``bench/ablations.py``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset_id: str = Field(pattern=_DATASET_ID_PATTERN.pattern)
+    measured_at: datetime
+    protocol: str
+    rows: list[AblationRow]
+
+
+class MetricsReport(BaseModel):
+    """``models/<model_id>/metrics.json``: LightGCN against the baselines, and its training.
+
+    ``models`` holds ``lightgcn``, ``most_popular`` and ``ease``, all on the same split and
+    masking; ``lightgcn.test`` restricted to ``HEADLINE_METRICS`` is the manifest's headline.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    kind: Literal["metrics"] = "metrics"
+    dataset_id: str = Field(pattern=_DATASET_ID_PATTERN.pattern)
+    model_id: str = Field(pattern=_ID_PATTERN.pattern)
+    created_at: datetime
+    k: list[int]
+    protocol: str
+    metric_definitions: dict[str, str]
+    models: dict[str, RecommenderScores]
+    training: TrainingReport
+    timings: dict[str, float] = Field(default_factory=dict, description="Seconds per part of the stage.")
+    ablations: AblationTable | None = None
+
+
 class HnswParams(BaseModel):
     """FAISS HNSW parameters: graph degree ``M``, ``efConstruction`` and the default ``efSearch``."""
 

@@ -1,0 +1,1 @@
+"""Full-ranking evaluation: metrics, ranking every user against every item, scoring the models."""

@@ -1,0 +1,1 @@
+"""LightGCN for TunedIn: the user–item graph (``graph``) and the model (``lightgcn``)."""

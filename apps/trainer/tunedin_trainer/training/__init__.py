@@ -1,0 +1,1 @@
+"""Training LightGCN: configuration, BPR sampling, the epoch loop, checkpoints, the train stage."""

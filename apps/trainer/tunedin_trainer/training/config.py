@@ -1,0 +1,69 @@
+"""The training parameters of one run, taken from ``Settings``, and the run key they hash to."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from tunedin_trainer.model.graph import EdgeWeighting
+from tunedin_trainer.settings import Settings
+
+# Settings that change how a run executes but not what it computes: left out of the run key.
+_EXECUTION_ONLY = ("threads", "checkpoint_every")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every knob of a training run (see ``Settings`` for what each means)."""
+
+    seed: int
+    dim: int
+    layers: int
+    epochs: int
+    lr: float
+    batch_size: int
+    reg: float
+    negatives: int
+    hard_negative_pool: int
+    edge_weight: EdgeWeighting
+    eval_every: int
+    patience: int
+    refit: bool
+    threads: int
+    checkpoint_every: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TrainConfig:
+        return cls(
+            seed=settings.seed,
+            dim=settings.dim,
+            layers=settings.layers,
+            epochs=settings.epochs,
+            lr=settings.lr,
+            batch_size=settings.batch_size,
+            reg=settings.reg,
+            negatives=settings.negatives,
+            hard_negative_pool=settings.hard_negative_pool,
+            edge_weight=settings.edge_weight,
+            eval_every=settings.eval_every,
+            patience=settings.patience,
+            refit=settings.refit,
+            threads=settings.threads,
+            checkpoint_every=settings.checkpoint_every,
+        )
+
+    def params(self) -> dict[str, Any]:
+        """All training settings, as recorded in the manifest."""
+        return asdict(self)
+
+    def result_params(self) -> dict[str, Any]:
+        """The settings that determine the trained embeddings."""
+        return {k: v for k, v in self.params().items() if k not in _EXECUTION_ONLY}
+
+
+def run_key(dataset_id: str, config: TrainConfig) -> str:
+    """16 hex digits naming a run: same dataset and same result-determining params, same key."""
+    payload = json.dumps({"dataset_id": dataset_id, "params": config.result_params()}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]

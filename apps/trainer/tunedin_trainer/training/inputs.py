@@ -1,0 +1,40 @@
+"""From a ``PreparedData`` to the arrays training needs, play counts of valid pairs included.
+
+``PreparedData`` carries the play counts of train pairs only. The refit on train + valid
+weights valid edges like train edges, so their play counts are read from the same dataset's
+``interactions.parquet`` (the verified file ``load_prepared`` read).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tunedin_common.contract import INTERACTIONS_FILE, ArtifactStore
+from tunedin_trainer.data.prepared import PreparedData
+from tunedin_trainer.errors import PipelineError
+from tunedin_trainer.training.loop import TrainingInputs
+
+
+def pair_plays(store: ArtifactStore, data: PreparedData, pairs: np.ndarray) -> np.ndarray:
+    """``float32 [n]``: the play count of each ``(user row, item row)`` pair."""
+    path = store.dataset_dir(data.dataset_id) / INTERACTIONS_FILE
+    table = pd.read_parquet(path, columns=["user_id", "artist_id", "weight"])
+    wanted = pd.DataFrame({"user_id": data.user_ids[pairs[:, 0]], "artist_id": data.artist_ids[pairs[:, 1]]})
+    merged = wanted.merge(table, on=["user_id", "artist_id"], how="left", validate="one_to_one")
+    if merged["weight"].isna().any():
+        raise PipelineError(f"dataset {data.dataset_id}: pairs without a play count")
+    plays: np.ndarray = merged["weight"].to_numpy(np.float32)
+    return plays
+
+
+def training_inputs(store: ArtifactStore, data: PreparedData) -> TrainingInputs:
+    """The train and valid pairs of ``data`` with their play counts."""
+    return TrainingInputs(
+        n_users=data.n_users,
+        n_items=data.n_items,
+        train=data.train,
+        train_plays=data.train_weight,
+        valid=data.valid,
+        valid_plays=pair_plays(store, data, data.valid),
+    )

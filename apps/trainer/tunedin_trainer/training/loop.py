@@ -1,0 +1,286 @@
+"""The training loop: select the epoch on validation, then (optionally) refit on train + valid.
+
+Phase ``select`` trains on the train split, evaluates valid Recall@20/NDCG@20 every
+``eval_every`` epochs (full ranking, training items masked) and stops after ``patience``
+evaluations without a better valid Recall@20; the best evaluation fixes the epoch count.
+The test split is never looked at.
+
+Phase ``refit`` (``refit=True``) trains a fresh model, same seed and settings, on train +
+valid for exactly that many epochs: the final model sees every known interaction, and its
+epoch count was still chosen on valid only. With ``refit=False`` the best selection-phase
+model is the final one.
+
+Both phases checkpoint every ``checkpoint_every`` epochs and resume from the checkpoint of
+the same run key, so an interrupted run ends with the same embeddings as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.nn.functional import embedding
+from tqdm import tqdm
+
+from tunedin_trainer.evaluation.ranking import embedding_scorer, evaluate, interaction_matrix
+from tunedin_trainer.model.graph import build_adjacency, edge_weights
+from tunedin_trainer.model.lightgcn import TunedInLightGCN
+from tunedin_trainer.training.checkpoint import TrainState, load_checkpoint, save_checkpoint
+from tunedin_trainer.training.config import TrainConfig
+from tunedin_trainer.training.loss import bpr_loss, ego_l2
+from tunedin_trainer.training.sampling import BprSampler
+
+
+@dataclass(frozen=True)
+class TrainingInputs:
+    """The interactions training needs, as row indices (see ``PreparedData``)."""
+
+    n_users: int
+    n_items: int
+    train: np.ndarray  # int64 [n_train, 2]
+    train_plays: np.ndarray  # [n_train]
+    valid: np.ndarray  # int64 [n_valid, 2]
+    valid_plays: np.ndarray  # [n_valid]
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """The final embeddings, the selection-phase best embeddings, and the run's record."""
+
+    users: np.ndarray
+    items: np.ndarray
+    selected_users: np.ndarray
+    selected_items: np.ndarray
+    state: TrainState
+    resumed_from: tuple[str, int] | None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What an observer of the selection phase sees after each validation evaluation."""
+
+    epoch: int
+    elapsed_s: float  # selection-phase time so far, evaluations included, observers excluded
+    valid: dict[str, float]
+    improved: bool
+    users: Tensor  # current final user embeddings
+    items: Tensor  # current final item embeddings
+
+
+Observer = Callable[[Evaluation], None]
+
+
+@dataclass
+class TrainingSetup:
+    """Everything one phase trains with: the graph, the model, its optimizer and the sampler."""
+
+    adj: Tensor
+    model: TunedInLightGCN
+    optimizer: torch.optim.Adam
+    sampler: BprSampler
+    generator: torch.Generator
+
+
+def prepare_training(
+    inputs: TrainingInputs, config: TrainConfig, pairs: np.ndarray, plays: np.ndarray
+) -> TrainingSetup:
+    """Graph, seeded model, Adam and sampler for training on ``pairs`` (with their ``plays``).
+
+    The adjacency is built here, once per phase, and reused by every batch.
+    """
+    generator = torch.Generator().manual_seed(config.seed)
+    adj = build_adjacency(pairs, inputs.n_users, inputs.n_items, edge_weights(plays, config.edge_weight))
+    model = TunedInLightGCN(inputs.n_users, inputs.n_items, config.dim, config.layers, generator)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
+    sampler = BprSampler(
+        pairs, inputs.n_items, config.batch_size, config.negatives, config.hard_negative_pool, generator
+    )
+    return TrainingSetup(adj, model, optimizer, sampler, generator)
+
+
+def train_epoch(setup: TrainingSetup, reg: float) -> float:
+    """One pass over the training pairs; returns the mean BPR loss (without the L2 term)."""
+    model, sampler = setup.model, setup.sampler
+    n_users = model.n_users
+    model.train()
+    total = 0.0
+    for users, items in sampler.batches():
+        final = model.propagate_all(setup.adj)  # once per batch, on the prebuilt adjacency
+        candidates = sampler.candidates(users)
+        negatives = sampler.choose(final.detach()[users], final.detach()[n_users:], users, candidates)
+        # One gather (and one scatter in backward) for users, positives and negatives.
+        size = len(users)
+        nodes = torch.cat([users, items + n_users, negatives.flatten() + n_users])
+        sizes = [size, size, size * sampler.negatives]
+        u, p, n = torch.split(embedding(nodes, final), sizes)
+        loss = bpr_loss(u, p, n.view(size, sampler.negatives, -1))
+        u, p, n = torch.split(model.embedding(nodes), sizes)
+        penalty = ego_l2(u, p, n.view(size, sampler.negatives, -1))
+        setup.optimizer.zero_grad(set_to_none=True)
+        torch.autograd.backward(loss + reg * penalty)
+        setup.optimizer.step()
+        total += loss.item() * size
+    return total / sampler.n_pairs
+
+
+def _restore(setup: TrainingSetup, state: TrainState) -> None:
+    setup.model.load_state_dict(state.model)
+    setup.optimizer.load_state_dict(state.optimizer)
+    setup.generator.set_state(state.generator)
+
+
+def _snapshot(setup: TrainingSetup, state: TrainState) -> TrainState:
+    state.model = {k: v.detach().clone() for k, v in setup.model.state_dict().items()}
+    state.optimizer = setup.optimizer.state_dict()
+    state.generator = setup.generator.get_state()
+    return state
+
+
+def _embeddings(setup: TrainingSetup) -> tuple[np.ndarray, np.ndarray]:
+    users, items = setup.model.user_item_embeddings(setup.adj)
+    return users.numpy().astype(np.float32), items.numpy().astype(np.float32)
+
+
+def _select(
+    inputs: TrainingInputs,
+    config: TrainConfig,
+    state: TrainState,
+    ckpt: Path | None,
+    progress: bool,
+    observer: Observer | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    setup = prepare_training(inputs, config, inputs.train, inputs.train_plays)
+    if state.epoch > 0:
+        _restore(setup, state)
+    known = interaction_matrix([inputs.train], inputs.n_users, inputs.n_items)
+    held_out = interaction_matrix([inputs.valid], inputs.n_users, inputs.n_items)
+    last = state.epoch if state.stopped_early else config.epochs  # a stopped run resumes stopped
+    bar = tqdm(
+        range(state.epoch + 1, last + 1),
+        initial=state.epoch,
+        total=config.epochs,
+        desc="train (select on valid)",
+        unit="epoch",
+        disable=not progress,
+    )
+    latest = {"recall@20": float("nan"), "ndcg@20": float("nan")}
+    for epoch in bar:
+        started = time.perf_counter()
+        loss = train_epoch(setup, config.reg)
+        epoch_s = time.perf_counter() - started
+        point: dict[str, float | None] = {"epoch": epoch, "loss": loss, "epoch_s": epoch_s}
+        point["valid_recall@20"] = point["valid_ndcg@20"] = None
+        evaluation = None
+        if epoch % config.eval_every == 0 or epoch == config.epochs:
+            users, items = setup.model.user_item_embeddings(setup.adj)
+            latest = evaluate(embedding_scorer(users, items), known, held_out)
+            point["valid_recall@20"], point["valid_ndcg@20"] = latest["recall@20"], latest["ndcg@20"]
+            improved = latest["recall@20"] > state.best_valid.get("recall@20", -1.0)
+            if improved:
+                state.best_epoch, state.best_valid, state.evals_since_best = epoch, latest, 0
+                state.best_model = {k: v.detach().clone() for k, v in setup.model.state_dict().items()}
+            else:
+                state.evals_since_best += 1
+            evaluation = (users, items, improved)
+        state.select_seconds += time.perf_counter() - started
+        if observer is not None and evaluation is not None:
+            observer(Evaluation(epoch, state.select_seconds, latest, evaluation[2], *evaluation[:2]))
+        point["elapsed_s"] = state.select_seconds
+        state.curve.append(point)
+        state.epoch = epoch
+        bar.set_postfix(
+            loss=f"{loss:.4f}", r20=f"{latest['recall@20']:.4f}", ndcg20=f"{latest['ndcg@20']:.4f}"
+        )
+        state.stopped_early = state.evals_since_best >= config.patience
+        if ckpt is not None and (epoch % config.checkpoint_every == 0 or state.stopped_early):
+            save_checkpoint(ckpt, _snapshot(setup, state))
+        if state.stopped_early:
+            break
+    bar.close()
+    setup.model.load_state_dict(state.best_model)
+    return _embeddings(setup)
+
+
+def _refit(
+    inputs: TrainingInputs, config: TrainConfig, state: TrainState, ckpt: Path | None, progress: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    pairs = np.concatenate([inputs.train, inputs.valid])
+    plays = np.concatenate([inputs.train_plays, inputs.valid_plays])
+    setup = prepare_training(inputs, config, pairs, plays)
+    if state.epoch > 0:
+        _restore(setup, state)
+    bar = tqdm(
+        range(state.epoch + 1, state.best_epoch + 1),
+        initial=state.epoch,
+        total=state.best_epoch,
+        desc="refit on train+valid",
+        unit="epoch",
+        disable=not progress,
+    )
+    for epoch in bar:
+        started = time.perf_counter()
+        loss = train_epoch(setup, config.reg)
+        epoch_s = time.perf_counter() - started
+        state.refit_seconds += epoch_s
+        state.refit_curve.append(
+            {"epoch": epoch, "loss": loss, "epoch_s": epoch_s, "elapsed_s": state.refit_seconds}
+        )
+        state.epoch = epoch
+        bar.set_postfix(loss=f"{loss:.4f}")
+        if ckpt is not None and epoch % config.checkpoint_every == 0:
+            save_checkpoint(ckpt, _snapshot(setup, state))
+    bar.close()
+    return _embeddings(setup)
+
+
+def _selected_embeddings(
+    inputs: TrainingInputs, config: TrainConfig, state: TrainState
+) -> tuple[np.ndarray, np.ndarray]:
+    setup = prepare_training(inputs, config, inputs.train, inputs.train_plays)
+    setup.model.load_state_dict(state.best_model)
+    return _embeddings(setup)
+
+
+def train_model(
+    inputs: TrainingInputs,
+    config: TrainConfig,
+    run_key: str,
+    checkpoint_dir: Path | None = None,
+    progress: bool = False,
+    observer: Observer | None = None,
+) -> TrainingResult:
+    """Train (or resume) run ``run_key``; checkpoints go to ``checkpoint_dir`` when given.
+
+    ``observer`` is called after every validation evaluation (benchmarks use it to record
+    when a quality level is reached); it cannot influence training.
+    """
+    state = load_checkpoint(checkpoint_dir, run_key) if checkpoint_dir is not None else None
+    resumed_from = (state.phase, state.epoch) if state is not None else None
+    if state is None:
+        state = TrainState(
+            run_key=run_key, phase="select", epoch=0, model={}, optimizer={}, generator=torch.empty(0)
+        )
+    if state.phase == "select":
+        selected = _select(inputs, config, state, checkpoint_dir, progress, observer)
+        state.selection_epochs = state.epoch
+        if config.refit:
+            state.phase, state.epoch = "refit", 0
+            state.model, state.optimizer, state.generator = {}, {}, torch.empty(0)
+            if checkpoint_dir is not None:
+                save_checkpoint(checkpoint_dir, state)
+    else:
+        selected = _selected_embeddings(inputs, config, state)
+    final = _refit(inputs, config, state, checkpoint_dir, progress) if config.refit else selected
+    return TrainingResult(
+        users=final[0],
+        items=final[1],
+        selected_users=selected[0],
+        selected_items=selected[1],
+        state=state,
+        resumed_from=resumed_from,
+    )
