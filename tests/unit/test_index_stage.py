@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pytest
 
-from tests.factories import make_model, make_models, make_settings, skewed_norm_embeddings
+from tests.factories import (
+    lightgcn_like_embeddings,
+    make_model,
+    make_models,
+    make_settings,
+    skewed_norm_embeddings,
+)
 from tunedin_common import contract
 from tunedin_common.contract import (
     INDEX_FILE,
@@ -19,11 +25,13 @@ from tunedin_common.contract import (
     MODEL_MANIFEST_FILE,
     ArtifactStore,
     ContractError,
+    HnswParams,
 )
 from tunedin_trainer.errors import GateError, PipelineError
 from tunedin_trainer.index import stage
-from tunedin_trainer.index.build import BuiltIndex
-from tunedin_trainer.index.evaluate import Evaluation
+from tunedin_trainer.index.build import IndexSpec
+from tunedin_trainer.index.evaluate import Evaluation, build_best, evaluate
+from tunedin_trainer.index.measure import exact_top_k
 from tunedin_trainer.index.stage import build_index
 from tunedin_trainer.publish.stage import publish
 
@@ -156,19 +164,25 @@ def test_a_build_killed_after_writing_the_index_leaves_the_manifest_alone(
     store.require_servable(model_id)
 
 
-def _ranked(*recalls: tuple[float, float]) -> list[Evaluation]:
-    """Evaluations with the given (recall@20, recall@100); the choice never looks at the index."""
-    no_index = cast(BuiltIndex, None)
-    return [
-        Evaluation(built=no_index, recall_at_20=r20, recall_at_100=r100, queries=10) for r20, r100 in recalls
-    ]
+def _evaluated(items: np.ndarray, users: np.ndarray, ef_search: int) -> list[Evaluation]:
+    spec = IndexSpec("hnsw", HnswParams(m=16, ef_construction=100, ef_search=ef_search))
+    return build_best(items, users, spec)
 
 
-def test_the_first_candidate_that_passes_both_gates_is_chosen(store: ArtifactStore) -> None:
-    settings = make_settings(store, recall_gate_at_20=0.99, recall_gate_at_100=0.97)
-    # Ranked by recall@100: the first misses the @20 gate, the second clears both.
-    ranked = _ranked((0.988, 0.989), (0.996, 0.973))
-    assert stage._first_passing(ranked, settings) is ranked[1]
-    # None passes: the best-ranked one is kept, and the gate check reports it.
-    failing = _ranked((0.95, 0.96), (0.98, 0.90))
-    assert stage._first_passing(failing, settings) is failing[0]
+def test_the_cheapest_efsearch_that_clears_the_gates_is_recorded(store: ArtifactStore) -> None:
+    users, items = lightgcn_like_embeddings(200, 3000, 16, seed=3)
+    ranked = _evaluated(items, users, ef_search=1024)
+    settings = make_settings(store, recall_gate_at_20=0.95, recall_gate_at_100=0.9)
+    chosen = stage._choose(ranked, users, settings)
+    ef = chosen.built.spec.ef_search
+    assert ef is not None and 100 <= ef < 1024, "a halved efSearch still clears these gates"
+    assert chosen.built.index.hnsw.efSearch == ef  # type: ignore[attr-defined]
+    assert chosen.recall_at_20 >= 0.95 and chosen.recall_at_100 >= 0.9
+    # The recall recorded is the recall at the recorded efSearch, re-measured from scratch.
+    truth = exact_top_k(items, users, 100)
+    assert evaluate(chosen.built, users, truth).recall_at_100 == chosen.recall_at_100
+    # Gates nothing can clear: the best-ranked candidate comes back untouched (and fails later).
+    strict = make_settings(store, recall_gate_at_20=1.0, recall_gate_at_100=1.0)
+    worst_case = _evaluated(items, users, ef_search=100)
+    assert all(e.recall_at_100 < 1.0 for e in worst_case), "efSearch 100 is approximate here"
+    assert stage._choose(worst_case, users, strict) is worst_case[0]

@@ -83,8 +83,8 @@ class Settings(CommonSettings):
     hnsw_ef_search: int = Field(
         512,
         ge=8,
-        description="HNSW search breadth. 512 leaves a margin over both recall gates on the "
-        "Last.fm model (256 passed recall@100 by 0.003); single queries stay well under 1 ms.",
+        description="The largest HNSW search breadth build-index may choose: it records the "
+        "smallest of this, its half, its quarter … (down to 100) that still clears both recall gates.",
     )
     recall_gate_at_20: float = Field(0.99, ge=0, le=1)
     recall_gate_at_100: float = Field(0.97, ge=0, le=1)

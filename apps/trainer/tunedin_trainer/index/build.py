@@ -51,8 +51,9 @@ flat (exact)           1.0000     1.0000      4.51     0.00     84      137-141
 On the trained Last.fm LightGCN (default settings) the two graphs trade places by depth:
 at efSearch=256 augmented HNSW gave recall@20 0.988 / @100 0.989 (fails the @20 gate) and
 plain IP-HNSW 0.996 / 0.973 (passes, narrowly); at efSearch=512 (the default) 0.992 / 0.995
-and 0.999 / 0.987. So the stage keeps the best-ranked candidate that clears both gates
-(``stage._first_passing``), not simply the one with the highest recall@100.
+and 0.999 / 0.987. So the stage keeps, of the candidates that clear both gates, the one that
+still clears them with the smallest efSearch (``stage._choose``, ``evaluate.cheapest_ef_search``):
+here plain IP-HNSW at 256. Not simply the one with the highest recall@100.
 
 On small graphs the gap is wider: 4,000 LightGCN-like items with M=16, efSearch=128 give
 plain recall@100 0.69-0.85 against 0.99 augmented (``tests/unit/test_index_recall.py``).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import faiss
 import numpy as np
@@ -66,6 +66,48 @@ def build_best(items: np.ndarray, queries: np.ndarray, spec: IndexSpec) -> list[
         evaluations.append(evaluation)
     # sorted() is stable: on equal recall the preferred (earlier) transform stays first
     return sorted(evaluations, key=lambda e: (-e.recall_at_100, -e.recall_at_20))
+
+
+def passes(evaluation: Evaluation, gate_at_20: float, gate_at_100: float) -> bool:
+    return evaluation.recall_at_20 >= gate_at_20 and evaluation.recall_at_100 >= gate_at_100
+
+
+def cheapest_ef_search(
+    chosen: Evaluation, queries: np.ndarray, gate_at_20: float, gate_at_100: float
+) -> Evaluation:
+    """``chosen`` with the smallest efSearch (halving down to ``LATENCY_K``) that still clears both
+    gates: search time grows with efSearch, and the setting is the most the API may spend.
+
+    Returns ``chosen`` itself when it is flat, fails the gates, or no smaller value passes.
+    """
+    params = chosen.built.spec.hnsw
+    if params is None or not passes(chosen, gate_at_20, gate_at_100):
+        return chosen
+    truth = exact_top_k(_item_matrix(chosen.built), queries, max(RECALL_KS))
+    best = chosen
+    ef = params.ef_search // 2
+    while ef >= LATENCY_K:
+        spec = replace(chosen.built.spec, hnsw=params.model_copy(update={"ef_search": ef}))
+        candidate = evaluate(replace(chosen.built, spec=spec), queries, truth)
+        if not passes(candidate, gate_at_20, gate_at_100):
+            break
+        best, ef = candidate, ef // 2
+    if best is not chosen:
+        best.built.index.hnsw.efSearch = best.built.spec.ef_search  # type: ignore[attr-defined]
+        log.info(
+            "efSearch %d → %d still clears the gates: recall@20 %.4f, recall@100 %.4f",
+            params.ef_search,
+            best.built.spec.ef_search,
+            best.recall_at_20,
+            best.recall_at_100,
+        )
+    return best
+
+
+def _item_matrix(built: BuiltIndex) -> np.ndarray:
+    """The item embeddings back out of the index (without the augmentation's extra coordinate)."""
+    stored = built.index.reconstruct_n(0, built.index.ntotal)
+    return np.ascontiguousarray(stored[:, : built.dim], dtype=np.float32)
 
 
 def measure_latency(built: BuiltIndex, queries: np.ndarray) -> QueryLatency:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import numpy as np
+
 from tunedin_common.contract import (
     INDEX_FILE,
     INDEX_FILES,
@@ -32,7 +34,7 @@ from tunedin_common.contract import (
 from tunedin_common.vector_index import serialize
 from tunedin_trainer.errors import GateError, PipelineError
 from tunedin_trainer.index.build import IndexSpec
-from tunedin_trainer.index.evaluate import Evaluation, build_best, describe
+from tunedin_trainer.index.evaluate import Evaluation, build_best, cheapest_ef_search, describe, passes
 from tunedin_trainer.index.gates import check_index_gates
 from tunedin_trainer.index.models import (
     index_meta,
@@ -79,7 +81,7 @@ def build_index(
     users, items = load_embeddings(store, manifest)
     spec = IndexSpec.from_settings(settings)
     log.info("indexing model %s: %d items × %d dims, %s", model_id, manifest.n_items, manifest.dim, spec)
-    best = _first_passing(build_best(items, users, spec), settings)
+    best = _choose(build_best(items, users, spec), users, settings)
     index_bytes = serialize(best.built.index)
     meta = describe(model_id, best, index_bytes, users)
     try:
@@ -106,20 +108,20 @@ def build_index(
     return BuildOutcome(model_id, True, meta)
 
 
-def _first_passing(ranked: list[Evaluation], settings: Settings) -> Evaluation:
-    """The best-ranked candidate that passes both recall gates, else the best-ranked one.
+def _choose(ranked: list[Evaluation], users: np.ndarray, settings: Settings) -> Evaluation:
+    """The cheapest candidate that clears both recall gates, else the best-ranked one.
 
     The transforms trade recall at different depths (augmented HNSW holds deep in the list,
     plain inner-product HNSW near the top), so the highest recall@100 alone can miss a
-    candidate that clears every gate.
+    candidate that clears every gate. Each passing candidate gets the smallest efSearch that
+    still passes (``cheapest_ef_search``); the one searching with the smallest efSearch wins,
+    ties going to the better-ranked.
     """
-    for evaluation in ranked:
-        if (
-            evaluation.recall_at_20 >= settings.recall_gate_at_20
-            and evaluation.recall_at_100 >= settings.recall_gate_at_100
-        ):
-            return evaluation
-    return ranked[0]
+    gates = (settings.recall_gate_at_20, settings.recall_gate_at_100)
+    passing = [cheapest_ef_search(e, users, *gates) for e in ranked if passes(e, *gates)]
+    if not passing:
+        return ranked[0]
+    return min(passing, key=lambda e: e.built.spec.ef_search or 0)
 
 
 def _write(store: ArtifactStore, manifest: ModelManifest, index_bytes: bytes, meta: IndexMeta) -> None:
