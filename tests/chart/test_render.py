@@ -1,0 +1,146 @@
+"""helm lint and template on every scenario; every object strictly validated against its schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import kubernetes_validate  # type: ignore[import-untyped]
+import pytest
+import yaml
+
+from tests.chart.support import (
+    CHART_DIR,
+    CI_VALUES,
+    K8S_VERSION,
+    by_kind,
+    crd_schema,
+    helm,
+    offline_chart,
+    render,
+    scenario_id,
+    scenarios,
+)
+
+CRD_KINDS = {"ServiceMonitor", "PrometheusRule"}
+
+
+def test_lint_strict_on_every_scenario() -> None:
+    for values in scenarios():
+        args = ["lint", "--strict", str(offline_chart()), "--namespace", "music"]
+        for v in values:
+            args += ["-f", v]
+        result = helm(*args, check=False)
+        assert result.returncode == 0, f"{values}: {result.stdout}{result.stderr}"
+
+
+def test_the_ci_scenarios_exist() -> None:
+    names = {scenario_id((str(p),)) for p in CI_VALUES}
+    assert {"monitoring-off", "hpa-off", "existing-secret", "tls-on"} <= names
+
+
+@pytest.mark.parametrize("values", scenarios(), ids=scenario_id)
+def test_every_object_is_valid_kubernetes(values: tuple[str, ...]) -> None:
+    objs = render(*values)
+    assert objs
+    for obj in objs:
+        if obj["kind"] in CRD_KINDS:
+            continue
+        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+    # The orchestrator's Job specs are pod templates too: validate them as Jobs.
+    for cm in by_kind(objs, "ConfigMap"):
+        if cm["metadata"]["name"].endswith("-retrain-jobs"):
+            for key, text in cm["data"].items():
+                job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": key[:-5]}}
+                kubernetes_validate.validate({**job, "spec": yaml.safe_load(text)}, K8S_VERSION, strict=True)
+
+
+def test_strict_validation_rejects_an_unknown_field() -> None:
+    deployment = next(o for o in render() if o["kind"] == "Deployment")
+    broken: dict[str, Any] = yaml.safe_load(yaml.safe_dump(deployment))
+    broken["spec"]["template"]["spec"]["containers"][0]["securityContex"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, K8S_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("values", scenarios(), ids=scenario_id)
+def test_monitoring_objects_match_their_crds(values: tuple[str, ...]) -> None:
+    for obj in render(*values):
+        if obj["kind"] in CRD_KINDS:
+            jsonschema.Draft7Validator(crd_schema(obj["kind"])).validate(obj)
+
+
+def test_crd_validation_rejects_a_typo() -> None:
+    rule = next(o for o in render() if o["kind"] == "PrometheusRule")
+    broken: dict[str, Any] = yaml.safe_load(yaml.safe_dump(rule))
+    broken["spec"]["groups"][0]["rules"][0]["expresion"] = "up"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(crd_schema("PrometheusRule")).validate(broken)
+
+
+def test_monitoring_off_renders_no_monitoring_objects() -> None:
+    objs = render(str(CHART_DIR / "ci" / "monitoring-off-values.yaml"))
+    assert not [o for o in objs if o["kind"] in CRD_KINDS]
+    assert not [o for o in objs if o["metadata"].get("labels", {}).get("grafana_dashboard")]
+
+
+def _leaf_paths(node: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    if isinstance(node, dict) and node:
+        return [p for k, v in node.items() for p in _leaf_paths(v, (*prefix, k))]
+    return [prefix]
+
+
+def _schema_at(schema: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any] | None:
+    defs = schema["$defs"]
+    node: dict[str, Any] = schema
+    for key in path:
+        while "$ref" in node:
+            node = defs[node["$ref"].rsplit("/", 1)[1]]
+        props = node.get("properties", {})
+        if key in props:
+            node = props[key]
+        elif isinstance(node.get("additionalProperties"), dict):
+            node = node["additionalProperties"]
+        else:
+            return None
+    return node
+
+
+def test_schema_covers_every_value_and_closes_every_object() -> None:
+    schema = yaml.safe_load((CHART_DIR / "values.schema.json").read_text(encoding="utf-8"))
+    values = yaml.safe_load((CHART_DIR / "values.yaml").read_text(encoding="utf-8"))
+    missing = [".".join(p) for p in _leaf_paths(values) if _schema_at(schema, p) is None]
+    assert not missing, f"values without a schema entry: {missing}"
+    jsonschema.Draft7Validator(schema).validate(values)
+
+    def closed(node: Any, where: str) -> list[str]:
+        open_objects: list[str] = []
+        if isinstance(node, dict):
+            if (
+                "properties" in node
+                and node.get("additionalProperties") is not False
+                and not where.startswith("/properties/kube-prometheus-stack")
+            ):
+                open_objects.append(where)
+            for k, v in node.items():
+                open_objects += closed(v, f"{where}/{k}")
+        return open_objects
+
+    assert not closed(schema, ""), "objects of our own values must reject unknown keys"
+
+
+@pytest.mark.parametrize(
+    ("flag", "complaint"),
+    [
+        ("api.replicaCount=0", "replicaCount"),
+        ("api.autoscalling.enabled=true", "autoscalling"),
+        ("containerSecurityContext.readOnlyRootFilesystem=false", "readOnlyRootFilesystem"),
+        ("monitoring.prometheusRule.errorRatio=5", "errorRatio"),
+        ("trainer.env.EPOCHS=5", "EPOCHS"),
+        ("ingress.tls=yes", "tls"),
+    ],
+)
+def test_helm_rejects_bad_values(flag: str, complaint: str) -> None:
+    result = helm("template", "t", str(offline_chart()), "--set", flag, check=False)
+    assert result.returncode != 0
+    assert complaint in result.stderr
