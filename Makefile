@@ -20,25 +20,33 @@ export TUNEDIN_ARTIFACTS ?= $(CURDIR)/artifacts
 ##@ Quick start
 
 .PHONY: demo
-demo: setup pipeline ## Set up, get the data, train, index and publish (the API and frontend join as they land)
-	@echo ""
-	@echo "Published model: $$(cat $(TUNEDIN_ARTIFACTS)/CURRENT) in $(TUNEDIN_ARTIFACTS)"
-	@echo "Metrics: $(TUNEDIN_ARTIFACTS)/models/$$(cat $(TUNEDIN_ARTIFACTS)/CURRENT)/metrics.json"
+demo: setup model frontend-build up ## Set up, get the data, train, index, publish, then start Redis + API + frontend and print the URLs
+
+.PHONY: model
+model: setup ## Run the pipeline unless a model is already published (make pipeline always retrains)
+	@if [ -s $(TUNEDIN_ARTIFACTS)/CURRENT ]; then \
+	  echo "model $$(cat $(TUNEDIN_ARTIFACTS)/CURRENT) is published in $(TUNEDIN_ARTIFACTS) (make pipeline retrains)"; \
+	else $(MAKE) --no-print-directory pipeline; fi
+
+.PHONY: up
+up: setup frontend-build ## Start Redis, the API and the frontend on the published model; Ctrl-C stops them
+	bash scripts/up.sh
 
 .PHONY: test
-test: setup lint test-unit test-integration ## The whole test suite (lint, types, unit, integration)
+test: setup lint test-unit test-api test-chart test-frontend test-frontend-schema test-e2e test-integration ## The whole test suite: lint, types, unit, API, chart, frontend, browser, integration
 
 ##@ Environment
 
 .PHONY: setup
 setup: $(STAMP) ## Create .venv with pinned dependencies (torch 2.13.0 CPU)
 
-$(STAMP): requirements/trainer.txt requirements/dev.txt apps/common/pyproject.toml apps/trainer/pyproject.toml
+$(STAMP): requirements/common.txt requirements/trainer.txt requirements/dev.txt requirements/api.txt apps/common/pyproject.toml apps/trainer/pyproject.toml apps/api/pyproject.toml
+	bash scripts/install-system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade --quiet pip
 	$(PY) -m pip install --quiet torch==$(TORCH_VERSION) $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL))
-	$(PY) -m pip install --quiet -r requirements/trainer.txt -r requirements/dev.txt
-	$(PY) -m pip install --quiet --no-deps -e apps/common -e apps/trainer
+	$(PY) -m pip install --quiet -r requirements/trainer.txt -r requirements/dev.txt -r requirements/api.txt
+	$(PY) -m pip install --quiet --no-deps -e apps/common -e apps/trainer -e apps/api
 	touch $@
 
 ##@ Batch pipeline (each stage: python -m jobs.<stage> --help)
@@ -99,6 +107,9 @@ bench: bench-train ## Every benchmark
 .PHONY: bench-train
 bench-train: setup ## Training speed and time-to-quality vs a plain PyG loop → bench/results/train.{json,md}
 	$(PY) -m bench.train_speed
+
+# Each part of the system adds its targets in mk/<part>.mk (API, frontend, chart, …).
+include $(sort $(wildcard mk/*.mk))
 
 ##@ Housekeeping
 

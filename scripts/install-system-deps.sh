@@ -7,6 +7,8 @@ need=()
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 command -v make >/dev/null || need+=(make)
 command -v unzip >/dev/null || need+=(unzip)
+command -v redis-server >/dev/null || need+=(redis-server)  # API tests and make api
+command -v wrk >/dev/null || need+=(wrk)  # make bench-api
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"

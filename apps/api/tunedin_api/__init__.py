@@ -1,0 +1,1 @@
+"""TunedIn's recommendation API: serves the published model with numpy + faiss (never torch)."""

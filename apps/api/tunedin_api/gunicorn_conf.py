@@ -1,0 +1,39 @@
+"""gunicorn configuration (``make api``):
+``gunicorn -c apps/api/tunedin_api/gunicorn_conf.py 'tunedin_api.main:create_app()'``.
+
+uvicorn workers; prometheus-client multiprocess mode (a fresh directory per master, cleaned
+up when a worker exits); a graceful timeout that lets in-flight requests finish.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import multiprocess
+
+from tunedin_api.settings import Settings
+
+_settings = Settings()
+
+_metrics_dir = Path(_settings.metrics_dir or tempfile.mkdtemp(prefix="tunedin-prometheus-"))
+_metrics_dir.mkdir(parents=True, exist_ok=True)
+for stale in _metrics_dir.glob("*.db"):
+    stale.unlink()
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
+
+bind = f"{_settings.host}:{_settings.port}"
+workers = _settings.workers
+worker_class = "uvicorn_worker.UvicornWorker"
+graceful_timeout = _settings.graceful_timeout_s
+timeout = 60
+keepalive = 5
+accesslog = None  # the app logs one JSON line per request itself
+errorlog = "-"
+loglevel = _settings.log_level.lower()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

@@ -1,0 +1,111 @@
+"""The FastAPI app: ``create_app()`` assembles state, middleware, error handlers and routes.
+
+gunicorn runs ``tunedin_api.main:create_app()`` (see ``gunicorn_conf``); each worker loads
+the published model at startup and then watches ``CURRENT`` and Redis in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from opentelemetry.sdk.trace import TracerProvider
+
+from tunedin_api import errors
+from tunedin_api.model.holder import ModelHolder
+from tunedin_api.ratelimit import RateLimiter
+from tunedin_api.recommend.service import Recommender
+from tunedin_api.routes import artists, feedback, recommendations, service, users
+from tunedin_api.settings import Settings
+from tunedin_api.state import AppState
+from tunedin_api.store.embedding_cache import EmbeddingCache
+from tunedin_api.store.history import HistoryStore
+from tunedin_api.store.redis_link import RedisLink
+from tunedin_api.telemetry.context import install_request_id_filter, use_orjson_log_lines
+from tunedin_api.telemetry.middleware import TelemetryMiddleware
+from tunedin_api.telemetry.tracing import build_tracer_provider
+from tunedin_common.contract import ArtifactStore
+from tunedin_common.logging_setup import configure_logging
+
+
+def build_state(settings: Settings, provider: TracerProvider) -> AppState:
+    tracer = provider.get_tracer("tunedin_api")
+    link = RedisLink(settings.redis_url, settings.redis_timeout_s)
+    history = HistoryStore(
+        link,
+        settings.history_length,
+        settings.history_ttl_s,
+        settings.feedback_stream_maxlen,
+        settings.pseudonym_key.get_secret_value().encode(),
+    )
+    cache = EmbeddingCache(link, tracer, settings.user_cache_size, settings.user_cache_ttl_s)
+    return AppState(
+        settings=settings,
+        holder=ModelHolder(ArtifactStore(settings.artifacts)),
+        redis=link,
+        history=history,
+        cache=cache,
+        limiter=RateLimiter(link, settings.rate_limit_user, settings.rate_limit_client),
+        recommender=Recommender(settings, cache, history, tracer),
+        tracer=tracer,
+    )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    state: AppState = app.state.tunedin
+    await state.redis.probe()
+    await state.holder.refresh()
+    tasks = [
+        asyncio.create_task(state.holder.watch(state.settings.model_poll_s)),
+        asyncio.create_task(state.redis.watch(state.settings.redis_check_s)),
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await state.redis.close()
+        app.state.tracer_provider.force_flush()
+
+
+def create_app(settings: Settings | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    use_orjson_log_lines()
+    install_request_id_filter()
+    provider = tracer_provider or build_tracer_provider(settings)
+    app = FastAPI(
+        title="TunedIn API",
+        version="0.1.0",
+        description="Music recommendations from the published LightGCN model.",
+        lifespan=lifespan,
+        # The app makes its own request span, metrics and access log (TelemetryMiddleware);
+        # FastAPI's native OpenTelemetry bridge would only re-check global providers per request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
+    app.state.tunedin = build_state(settings, provider)
+    app.state.tracer_provider = provider
+    errors.install(app)
+    # Routes are matched in this order: the hot path and the probes first.
+    for module in (recommendations, service, users, artists, feedback):
+        app.include_router(module.router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(
+        TelemetryMiddleware, tracer=app.state.tunedin.tracer, max_body_bytes=settings.max_body_bytes
+    )
+    return app

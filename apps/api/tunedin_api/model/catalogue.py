@@ -1,0 +1,98 @@
+"""The artist catalogue of a model: ids ↔ rows, names, tags, popularity, and name search."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MAX_TAGS = 5  # tags per artist the reranker compares (items.parquet keeps the top ones first)
+
+
+def _tag_list(value: object) -> list[str]:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    return [str(tag) for tag in list(value)]  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """One row per item embedding; ``tag_ids`` is ``[n, MAX_TAGS]`` with ``-1`` padding.
+
+    For the reranker the same ids are kept slot-major, ``tag_slots`` ``[MAX_TAGS, n]``, with
+    the padding coded ``len(tag_index)`` (so a lookup table of ``len(tag_index) + 1`` entries
+    covers them), ``tag_counts`` tags per row, and ``tag_rows`` the rows carrying each tag.
+    """
+
+    artist_ids: np.ndarray
+    row_of: dict[int, int]
+    names: list[str]
+    lower_names: list[str]
+    tags: list[list[str]]
+    tag_ids: np.ndarray
+    tag_index: dict[str, int]
+    listeners: np.ndarray
+    by_popularity: np.ndarray  # rows, most listeners first
+    tag_slots: np.ndarray
+    tag_counts: np.ndarray
+    tag_rows: list[np.ndarray]
+
+    @classmethod
+    def from_items(cls, items: pd.DataFrame) -> Catalogue:
+        artist_ids = items["artist_id"].to_numpy(np.int64)
+        names = [str(name) for name in items["name"].tolist()]
+        tags = [_tag_list(value) for value in items["top_tags"].tolist()]
+        tag_index: dict[str, int] = {}
+        tag_ids = np.full((len(tags), MAX_TAGS), -1, dtype=np.int32)
+        for row, item_tags in enumerate(tags):
+            for slot, tag in enumerate(item_tags[:MAX_TAGS]):
+                tag_ids[row, slot] = tag_index.setdefault(tag.lower(), len(tag_index))
+        listeners = items["listeners"].to_numpy(np.int64)
+        valid = tag_ids >= 0
+        slots = np.where(valid, tag_ids, len(tag_index)).T
+        row_of_slot = np.broadcast_to(np.arange(len(tags))[:, None], tag_ids.shape)[valid]
+        tag_of_slot = tag_ids[valid]
+        order = np.argsort(tag_of_slot, kind="stable")
+        bounds = np.searchsorted(tag_of_slot[order], np.arange(len(tag_index) + 1))
+        sorted_rows = row_of_slot[order]
+        return cls(
+            artist_ids=artist_ids,
+            row_of={int(a): row for row, a in enumerate(artist_ids.tolist())},
+            names=names,
+            lower_names=[name.lower() for name in names],
+            tags=tags,
+            tag_ids=tag_ids,
+            tag_index=tag_index,
+            listeners=listeners,
+            by_popularity=np.argsort(-listeners, kind="stable"),
+            tag_slots=np.ascontiguousarray(slots, dtype=np.int32),
+            tag_counts=valid.sum(axis=1),
+            tag_rows=[sorted_rows[a:b] for a, b in itertools.pairwise(bounds)],
+        )
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def unknown(self, artist_ids: list[int]) -> list[int]:
+        return [a for a in artist_ids if a not in self.row_of]
+
+    def rows(self, artist_ids: list[int]) -> np.ndarray:
+        return np.fromiter((self.row_of[a] for a in artist_ids), dtype=np.int64, count=len(artist_ids))
+
+    def tag_mask(self, tags: list[str]) -> np.ndarray:
+        """Rows carrying at least one of ``tags`` (case-insensitive; unknown tags match nothing)."""
+        hit = np.zeros(len(self), dtype=bool)
+        for tag in {t.lower() for t in tags}:
+            tag_id = self.tag_index.get(tag)
+            if tag_id is not None:
+                hit[self.tag_rows[tag_id]] = True
+        return hit
+
+    def search(self, query: str, limit: int) -> list[int]:
+        """Rows whose name contains ``query``: prefix matches first, then by listeners."""
+        needle = query.lower()
+        hits = [row for row, name in enumerate(self.lower_names) if needle in name]
+        hits.sort(key=lambda row: (not self.lower_names[row].startswith(needle), -self.listeners[row]))
+        return hits[:limit]

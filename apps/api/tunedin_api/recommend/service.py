@@ -1,0 +1,162 @@
+"""Recommendations: pick the strategy, generate candidates (FAISS or popularity), rerank, explain."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from opentelemetry.trace import Tracer
+
+from tunedin_api.model.loaded import LoadedModel
+from tunedin_api.recommend.reasons import explain
+from tunedin_api.recommend.rerank import Feedback, Weights, adjust, scale, select
+from tunedin_api.settings import Settings
+from tunedin_api.store.embedding_cache import EmbeddingCache
+from tunedin_api.store.history import History, HistoryStore
+from tunedin_api.telemetry import metrics
+
+_NONE = np.empty(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Query:
+    k: int
+    diversity: float
+    exclude_listened: bool
+    tags: list[str] | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a strategy decided: the query vector (None: popularity), exclusions, reason anchors."""
+
+    strategy: str
+    vector: np.ndarray | None
+    excluded: np.ndarray
+    anchors: np.ndarray
+    verbs: list[str]
+    feedback: Feedback
+
+
+class Recommender:
+    def __init__(
+        self, settings: Settings, cache: EmbeddingCache, history: HistoryStore, tracer: Tracer
+    ) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.history = history
+        self.tracer = tracer
+        self.weights = Weights(settings.like_boost, settings.skip_penalty, settings.play_penalty)
+
+    # ------------------------------------------------------------------ entry points
+    async def for_user(self, model: LoadedModel, user_id: int, query: Query) -> dict[str, Any]:
+        history = await self.history.recent(user_id)
+        plan = await self._plan_user(model, user_id, history, query.exclude_listened)
+        items = self._recommend(model, plan, query)
+        return {"user_id": user_id, "model_id": model.model_id, "strategy": plan.strategy, "items": items}
+
+    def for_artists(self, model: LoadedModel, artist_ids: list[int], query: Query) -> dict[str, Any]:
+        seeds = model.catalogue.rows(artist_ids)
+        plan = Plan(
+            strategy="fold_in",
+            vector=model.item_embeddings[seeds].mean(axis=0),
+            excluded=seeds,
+            anchors=seeds,
+            verbs=["like"] * seeds.size,
+            feedback=Feedback(_NONE, _NONE, _NONE),
+        )
+        return {
+            "model_id": model.model_id,
+            "strategy": plan.strategy,
+            "items": self._recommend(model, plan, query),
+        }
+
+    def similar(self, model: LoadedModel, artist_id: int, k: int) -> dict[str, Any]:
+        row = model.catalogue.row_of[artist_id]
+        rows, scores = self._search(model, model.item_embeddings[row], min(len(model.catalogue), k + 1))
+        keep = rows != row
+        rows, scores = rows[keep][:k], scores[keep][:k]
+        name = model.catalogue.names[row]
+        items = self._items(model, rows, scores, [f"listened to by fans of {name}"] * rows.size)
+        return {"artist_id": artist_id, "model_id": model.model_id, "items": items}
+
+    # ------------------------------------------------------------------ strategies
+    async def _plan_user(
+        self, model: LoadedModel, user_id: int, history: History, exclude_listened: bool
+    ) -> Plan:
+        known = model.catalogue.row_of
+        liked = model.catalogue.rows([a for a in history.artists("like") if a in known])
+        played = model.catalogue.rows([a for a in history.artists("play") if a in known])
+        skipped = model.catalogue.rows([a for a in history.artists("skip") if a in known])
+        feedback = Feedback(liked, skipped, played)
+        recent = np.concatenate([liked, played])
+        recent_verbs = ["liked"] * liked.size + ["listen to"] * played.size
+        row = model.user_row.get(user_id)
+        if row is not None:
+            vector: np.ndarray | None = await self.cache.get(model, user_id, row)
+            listened = model.listening.of(row)
+            strategy = "model"
+        elif recent.size:
+            vector = model.item_embeddings[recent].mean(axis=0)
+            listened, strategy = _NONE, "history"
+        else:
+            vector, listened, strategy = None, _NONE, "popular"
+        anchors = np.concatenate([recent, listened[: self.settings.reason_anchors]])
+        verbs = recent_verbs + ["listen to"] * min(listened.size, self.settings.reason_anchors)
+        excluded = np.concatenate([skipped, listened, recent]) if exclude_listened else skipped
+        return Plan(strategy, vector, excluded, anchors, verbs, feedback)
+
+    # ------------------------------------------------------------------ pipeline
+    def _recommend(self, model: LoadedModel, plan: Plan, query: Query) -> list[dict[str, Any]]:
+        rows, scores = self._candidates(model, plan, query)
+        if rows.size == 0:
+            return []
+        relevance = adjust(model, rows, scale(scores), plan.feedback, self.weights)
+        picks = select(model, rows, relevance, query.k, query.diversity)
+        chosen = rows[picks]
+        fallback = "popular with listeners" if plan.strategy == "popular" else "close to your taste"
+        reasons = explain(model, chosen, plan.anchors, plan.verbs, fallback)
+        return self._items(model, chosen, relevance[picks], reasons)
+
+    def _candidates(self, model: LoadedModel, plan: Plan, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        n_items = len(model.catalogue)
+        wanted = self.settings.tag_candidates if query.tags else self.settings.candidates
+        n = min(n_items, max(wanted, 4 * query.k) + int(plan.excluded.size))
+        if plan.vector is None:
+            rows = model.catalogue.by_popularity[:n] if not query.tags else model.catalogue.by_popularity
+            scores = np.log1p(model.catalogue.listeners[rows]).astype(np.float32)
+        else:
+            rows, scores = self._search(model, plan.vector, n)
+        if not plan.excluded.size and not query.tags:
+            return rows, scores
+        allowed = model.catalogue.tag_mask(query.tags) if query.tags else np.ones(n_items, dtype=bool)
+        allowed[plan.excluded] = False  # a scatter into a fresh mask: no sort, unlike np.isin
+        keep = allowed[rows]
+        return rows[keep], scores[keep]
+
+    def _search(self, model: LoadedModel, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        with self.tracer.start_as_current_span("faiss.search") as span:
+            span.set_attribute("faiss.k", n)
+            start = time.perf_counter()
+            scores, rows = model.index.search(vector, n)
+            metrics.FAISS_SEARCH.observe(time.perf_counter() - start)
+        found = rows[0] >= 0
+        return rows[0][found], scores[0][found]
+
+    @staticmethod
+    def _items(
+        model: LoadedModel, rows: np.ndarray, scores: np.ndarray, reasons: list[str]
+    ) -> list[dict[str, Any]]:
+        catalogue = model.catalogue
+        return [
+            {
+                "artist_id": int(catalogue.artist_ids[row]),
+                "name": catalogue.names[row],
+                "score": round(float(score), 6),
+                "tags": catalogue.tags[row],
+                "reason": reason,
+            }
+            for row, score, reason in zip(rows.tolist(), scores.tolist(), reasons, strict=True)
+        ]

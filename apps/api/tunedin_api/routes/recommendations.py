@@ -1,0 +1,46 @@
+"""Recommendations for a user, and cold-start recommendations from a few liked artists."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from tunedin_api.deps import Model, RateLimit, State
+from tunedin_api.errors import unknown_artists
+from tunedin_api.recommend.service import Query as RecQuery
+from tunedin_api.responses import OrjsonResponse
+from tunedin_api.schemas import ColdStartIn, ColdStartOut, Diversity, K, RecommendationsOut, UserId
+
+router = APIRouter(prefix="/v1", tags=["recommendations"], dependencies=[RateLimit])
+
+
+def _tags(raw: str | None) -> list[str] | None:
+    if raw is None:
+        return None
+    tags = [tag.strip() for tag in raw.split(",") if tag.strip()]
+    return tags or None
+
+
+@router.get("/users/{user_id}/recommendations", response_model=RecommendationsOut)
+async def recommendations(
+    user_id: Annotated[UserId, Path()],
+    state: State,
+    model: Model,
+    k: Annotated[K, Query()] = 20,
+    diversity: Annotated[Diversity, Query()] = 0.3,
+    exclude_listened: bool = True,
+    tags: Annotated[str | None, Query(max_length=512, description="Comma-separated tag filter.")] = None,
+) -> Any:
+    query = RecQuery(k=k, diversity=diversity, exclude_listened=exclude_listened, tags=_tags(tags))
+    return OrjsonResponse(await state.recommender.for_user(model, user_id, query))
+
+
+@router.post("/recommendations", response_model=ColdStartOut)
+async def cold_start(body: ColdStartIn, state: State, model: Model) -> Any:
+    unknown = model.catalogue.unknown(body.artist_ids)
+    if unknown:
+        raise unknown_artists(unknown)
+    artist_ids = list(dict.fromkeys(body.artist_ids))
+    query = RecQuery(k=body.k, diversity=body.diversity, exclude_listened=True, tags=body.tags)
+    return OrjsonResponse(state.recommender.for_artists(model, artist_ids, query))

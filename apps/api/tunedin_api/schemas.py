@@ -1,0 +1,130 @@
+"""Request and response schemas (OpenAPI at /docs). Requests reject unknown fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tunedin_common.contract import MetricsReport
+
+ArtistId = Annotated[int, Field(ge=0, le=2**31 - 1)]
+UserId = Annotated[int, Field(ge=0, le=2**31 - 1)]
+K = Annotated[int, Field(ge=1, le=100, description="How many artists to return.")]
+Diversity = Annotated[float, Field(ge=0, le=1, description="MMR trade-off: 0 = plain model ranking.")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ColdStartIn(Strict):
+    artist_ids: list[ArtistId] = Field(min_length=1, max_length=50, description="Artists the person likes.")
+    k: K = 20
+    diversity: Diversity = 0.3
+    tags: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(None, max_length=20)
+
+
+class FeedbackIn(Strict):
+    user_id: UserId
+    artist_id: ArtistId
+    event: Literal["play", "like", "skip"]
+
+
+class Item(BaseModel):
+    artist_id: int
+    name: str
+    score: float = Field(description="Relevance after reranking (popularity for `popular`).")
+    tags: list[str]
+    reason: str
+
+
+class RecommendationsOut(BaseModel):
+    user_id: int
+    model_id: str
+    strategy: Literal["model", "history", "popular"]
+    items: list[Item]
+
+
+class ColdStartOut(BaseModel):
+    model_id: str
+    strategy: Literal["fold_in"]
+    items: list[Item]
+
+
+class SimilarOut(BaseModel):
+    artist_id: int
+    model_id: str
+    items: list[Item]
+
+
+class ArtistOut(BaseModel):
+    artist_id: int
+    name: str
+    tags: list[str]
+    listeners: int
+
+
+class ArtistSearchOut(BaseModel):
+    query: str
+    items: list[ArtistOut]
+
+
+class HistoryEventOut(BaseModel):
+    artist_id: int
+    name: str | None
+    event: Literal["play", "like", "skip"]
+    at: datetime
+
+
+class HistoryOut(BaseModel):
+    user_id: int
+    events: list[HistoryEventOut] = Field(description="Recent feedback events, newest first.")
+    top_artists: list[ArtistOut] = Field(description="Most played artists in the model's data.")
+    complete: bool = Field(description="False when Redis is unreachable: recent events are unknown.")
+
+
+class FeedbackOut(BaseModel):
+    accepted: Literal[True]
+    user_id: int
+    artist_id: int
+    event: str
+    history_length: int
+
+
+class DeletionOut(BaseModel):
+    user_id: int
+    removed: dict[str, int] = Field(description="What was removed, per kind of data.")
+    stores: list[str]
+    note: str
+
+
+class ModelOut(BaseModel):
+    model_id: str
+    created_at: datetime
+    loaded_at: datetime
+    dataset_id: str
+    n_users: int
+    n_items: int
+    dim: int
+    metrics: dict[str, float] = Field(description="LightGCN's headline test metrics (from the manifest).")
+    report: MetricsReport = Field(
+        description="The model's metrics.json: LightGCN, most-popular and EASE on valid and test, "
+        "and the training curve."
+    )
+    index: dict[str, Any]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadyOut(BaseModel):
+    ready: bool
+    model_id: str | None
+    details: dict[str, Any]
+
+
+class ErrorOut(BaseModel):
+    detail: Any

@@ -1,0 +1,49 @@
+"""The API's one ``Settings``: every knob is ``TUNEDIN_<NAME>`` in the environment."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from tunedin_common.settings import CommonSettings
+
+
+class Settings(CommonSettings):
+    """Configuration of the API process (and of its gunicorn master, see ``gunicorn_conf``)."""
+
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for caches, history, limits.")
+    redis_timeout_s: float = Field(0.25, gt=0, description="Socket and connect timeout of one Redis call.")
+    redis_check_s: float = Field(0.5, gt=0, description="How often a lost Redis is probed for its return.")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(2, ge=1)
+    graceful_timeout_s: int = Field(20, ge=1, description="Time in-flight requests get on shutdown.")
+    metrics_dir: str = Field(
+        "", description="prometheus-client multiprocess directory (gunicorn: default a fresh temp dir)."
+    )
+
+    model_poll_s: float = Field(2.0, gt=0, description="How often CURRENT is checked for a new model.")
+    user_cache_size: int = Field(10_000, ge=1, description="In-process LRU of user embeddings.")
+    user_cache_ttl_s: int = Field(24 * 3600, ge=1, description="TTL of user embeddings cached in Redis.")
+    history_length: int = Field(50, ge=1, le=1000, description="Recent events kept per user.")
+    history_ttl_s: int = Field(30 * 24 * 3600, ge=1)
+    feedback_stream_maxlen: int = Field(100_000, ge=100, description="Bound of the anonymised event log.")
+    pseudonym_key: SecretStr = Field(
+        SecretStr("tunedin-development-key"),
+        description="HMAC key that pseudonymises user ids in the feedback log (set it in production).",
+    )
+
+    candidates: int = Field(200, ge=10, le=5000, description="FAISS candidates before reranking.")
+    tag_candidates: int = Field(1000, ge=10, le=20000, description="Candidates when a tag filter is set.")
+    like_boost: float = Field(0.3, ge=0, description="Pull of liked artists on their neighbours.")
+    skip_penalty: float = Field(0.3, ge=0, description="Push of skipped artists on their neighbours.")
+    play_penalty: float = Field(0.5, ge=0, description="Push-down of recently played artists.")
+    reason_anchors: int = Field(20, ge=1, description="Most-played artists a reason may name.")
+
+    rate_limit_user: str = Field("600/minute", description="Per user id (limits' notation).")
+    rate_limit_client: str = Field("6000/minute", description="Per client address, when no user id.")
+    max_body_bytes: int = Field(16 * 1024, ge=256)
+    cors_origins: list[str] = Field(default_factory=list)
+
+    otel_service_name: str = "tunedin-api"
+    trace_sample_ratio: float = Field(1.0, ge=0, le=1)

@@ -1,0 +1,68 @@
+"""The Redis connection and whether it is up: fail fast, fall back, reconnect by itself.
+
+While Redis is marked down no request waits on it: reads fall back to in-process state and
+writes answer 503. A background task probes it every ``redis_check_s`` and marks it up again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from tunedin_api.telemetry import metrics
+
+log = logging.getLogger(__name__)
+
+
+class RedisUnavailableError(Exception):
+    """Redis cannot be reached now; the caller degrades (reads) or answers 503 (writes)."""
+
+
+class RedisLink:
+    def __init__(self, url: str, timeout_s: float) -> None:
+        self.client: aioredis.Redis = aioredis.Redis.from_url(
+            url,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+            retry=Retry(NoBackoff(), 0),
+            max_connections=64,
+        )
+        self.up = False
+        metrics.REDIS_UP.set(0)
+
+    def require(self) -> aioredis.Redis:
+        if not self.up:
+            raise RedisUnavailableError("Redis is unavailable")
+        return self.client
+
+    def lost(self, exc: BaseException) -> None:
+        if self.up:
+            log.warning("Redis lost: %s; degrading until it answers again", exc)
+        self.up = False
+        metrics.REDIS_UP.set(0)
+
+    async def probe(self) -> bool:
+        try:
+            await self.client.ping()
+        except (RedisError, OSError) as exc:
+            self.lost(exc)
+            return False
+        if not self.up:
+            log.info("Redis is up")
+        self.up = True
+        metrics.REDIS_UP.set(1)
+        return True
+
+    async def watch(self, interval_s: float) -> None:
+        """Probe forever: detects a lost Redis between requests and its return."""
+        while True:
+            await self.probe()
+            await asyncio.sleep(interval_s)
+
+    async def close(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,199 @@
+// The end-to-end scenarios of issue 4, in order; each gets the page, the stack and `expect`.
+
+const names = (page) => page.$$eval(".rec-card .rec-name", (els) => els.map((e) => e.textContent.trim()));
+
+async function settled(page) {
+  await page.waitForSelector('section.recs[aria-busy="false"]');
+}
+
+async function showUser(page, ctx) {
+  await page.goto(ctx.stack.webUrl);
+  await page.getByLabel("Last.fm listener id").fill(String(ctx.userId));
+  await page.getByRole("button", { name: "Show recommendations" }).click();
+  await page.waitForSelector(".rec-card");
+  await settled(page);
+}
+
+async function listChanged(page, before) {
+  await page.waitForFunction(
+    (prev) => {
+      const section = document.querySelector("section.recs");
+      if (!section || section.getAttribute("aria-busy") !== "false") return false;
+      const now = [...document.querySelectorAll(".rec-card .rec-name")].map((e) => e.textContent.trim());
+      return now.length > 0 && now.join("|") !== prev.join("|");
+    },
+    before,
+    { timeout: 15_000 },
+  );
+}
+
+export const scenarios = [
+  {
+    name: "select-user",
+    title: "select a user and see 20 recommendations with names",
+    run: async (page, ctx, expect) => {
+      await showUser(page, ctx);
+      const shown = await names(page);
+      expect(shown.length === 20, `expected 20 recommendations, saw ${shown.length}`);
+      expect(shown.every((n) => n.length > 0), "every recommendation has a name");
+      const reasons = await page.$$eval(".rec-card .rec-reason", (els) => els.length);
+      expect(reasons === 20, `every recommendation has a reason (saw ${reasons})`);
+      expect(await page.getByRole("heading", { name: "Listening history" }).isVisible(), "the history panel is shown");
+    },
+  },
+  {
+    name: "diversity",
+    title: "move the diversity slider and see the list change",
+    run: async (page, ctx, expect) => {
+      await showUser(page, ctx);
+      const before = await names(page);
+      const slider = page.getByRole("slider");
+      await slider.focus();
+      for (let i = 0; i < 8; i++) await page.keyboard.press("ArrowRight");
+      expect((await slider.inputValue()) === "0.8", "the slider moved to 0.8");
+      await listChanged(page, before);
+      const after = await names(page);
+      expect(after.join("|") !== before.join("|"), "the list changed with diversity 0.8");
+    },
+  },
+  {
+    name: "tag-filter",
+    title: "filter by a tag chip",
+    run: async (page, ctx, expect) => {
+      await showUser(page, ctx);
+      const before = await names(page);
+      const tag = (await page.locator(".tag-chips button").nth(1).textContent()).trim();
+      const chip = page.locator(".tag-chips").getByRole("button", { name: tag, exact: true });
+      await chip.click();
+      await listChanged(page, before);
+      expect((await chip.getAttribute("aria-pressed")) === "true", `the ${tag} chip is on`);
+      const tagsPerCard = await page.$$eval(".rec-card", (cards) => cards.map((c) => [...c.querySelectorAll(".tag")].map((t) => t.textContent.trim())));
+      expect(tagsPerCard.length > 0 && tagsPerCard.every((tags) => tags.includes(tag)), `every artist shown is tagged ${tag}`);
+    },
+  },
+  {
+    name: "like",
+    title: "like an artist and see the next list change",
+    run: async (page, ctx, expect) => {
+      await showUser(page, ctx);
+      const before = await names(page);
+      const liked = before[0];
+      await page.getByRole("button", { name: `like ${liked}`, exact: true }).click();
+      await page.locator("p.note", { hasText: `Liked ${liked}:` }).waitFor();
+      await listChanged(page, before);
+      expect((await names(page)).join("|") !== before.join("|"), "the list changed after the like");
+      await page.locator(".history-events").getByText(liked).waitFor();
+    },
+  },
+  {
+    name: "similar",
+    title: "open an artist's similar artists",
+    run: async (page, ctx, expect) => {
+      await showUser(page, ctx);
+      const [first] = await names(page);
+      await page.locator(".rec-card .rec-name button").first().click();
+      await page.getByRole("heading", { name: `Similar to ${first}` }).waitFor();
+      await page.waitForSelector(".similar-list li");
+      const similar = await page.$$eval(".similar-list li button", (els) => els.map((e) => e.textContent.trim()));
+      expect(similar.length === 10, `expected 10 similar artists, saw ${similar.length}`);
+      expect(!similar.includes(first), "an artist is not listed as similar to itself");
+    },
+  },
+  {
+    name: "cold-start",
+    title: "cold-start from three artists",
+    run: async (page, ctx, expect) => {
+      await page.goto(ctx.stack.webUrl);
+      const search = page.getByRole("combobox", { name: /start fresh/i });
+      for (const artist of ["Radiohead", "Coldplay", "Muse"]) {
+        await search.fill(artist.toLowerCase());
+        await page.locator(".suggestions li", { hasText: new RegExp(`^${artist}( ·|$)`) }).first().click();
+      }
+      await page.getByRole("button", { name: "Recommend from 3 artists" }).click();
+      await page.getByRole("heading", { name: "Because you like Radiohead, Coldplay, Muse" }).waitFor();
+      await page.waitForSelector(".rec-card");
+      await settled(page);
+      const shown = await names(page);
+      expect(shown.length === 20, `expected 20 cold-start recommendations, saw ${shown.length}`);
+      expect(!shown.some((n) => ["Radiohead", "Coldplay", "Muse"].includes(n)), "the seeds are not recommended back");
+    },
+  },
+  {
+    name: "model-page",
+    title: "open the model page and see both charts rendered",
+    run: async (page, ctx, expect) => {
+      await page.goto(ctx.stack.webUrl);
+      await page.getByRole("link", { name: "Model" }).click();
+      await page.getByTestId("model-id").waitFor();
+      expect((await page.getByTestId("model-id").textContent()) === ctx.stack.modelId, "the served model id is shown");
+      await page.waitForSelector('[data-chart="metrics"] .recharts-bar-rectangle', { timeout: 10_000 }).catch(() => null);
+      const bars = await page.locator('[data-chart="metrics"] .recharts-bar-rectangle').count();
+      expect(bars === 12, `metrics chart: expected 12 bars (LightGCN, most popular, EASE × Recall/NDCG@10/20), saw ${bars}`);
+      const curve = await page.locator('[data-chart="curve"] .recharts-line-curve').count();
+      expect(curve === 1, "the training curve (validation Recall@20 by epoch) is drawn");
+    },
+  },
+  {
+    name: "delete-data",
+    title: "delete a user's data and see the receipt",
+    run: async (page, ctx, expect) => {
+      await showUser(page, ctx);
+      await page.getByRole("button", { name: "Delete my data" }).click();
+      await page.getByRole("button", { name: "Yes, delete" }).click();
+      const receipt = page.getByRole("status", { name: "Deletion receipt" });
+      await receipt.waitFor();
+      const text = await receipt.textContent();
+      expect(/history events/i.test(text), `the receipt lists the history events removed: ${text}`);
+      const history = await (await fetch(`${ctx.stack.apiUrl}/v1/users/${ctx.userId}/history`)).json();
+      expect(history.events.length === 0, "the API holds no events for the user afterwards");
+    },
+  },
+  {
+    name: "phone",
+    title: "the list on a phone-sized screen",
+    viewport: { width: 390, height: 844 },
+    run: async (page, ctx, expect) => {
+      await showUser(page, ctx);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow <= 0, `no sideways scrolling on a phone (overflow ${overflow}px)`);
+    },
+  },
+  {
+    name: "rate-limited",
+    title: "a listener over the API's rate limit sees the 429 and its Retry-After",
+    run: async (page, ctx, expect) => {
+      const userId = ctx.userId + 1;
+      let limited = null;
+      for (let round = 0; round < 100 && !limited; round++) {
+        const batch = await Promise.all(Array.from({ length: 25 }, () => fetch(`${ctx.stack.apiUrl}/v1/users/${userId}/history`)));
+        limited = batch.find((r) => r.status === 429) ?? null;
+      }
+      expect(limited !== null, "the API answered 429 within 2500 requests");
+      expect(Number(limited.headers.get("retry-after")) > 0, "the API's 429 carries Retry-After");
+      await page.goto(ctx.stack.webUrl);
+      await page.getByLabel("Last.fm listener id").fill(String(userId));
+      await page.getByRole("button", { name: "Show recommendations" }).click();
+      const alert = page.locator("section.recs").getByRole("alert");
+      await alert.waitFor();
+      const text = await alert.textContent();
+      expect(/Slow down/.test(text) && /Too many requests/.test(text), `the error says why: ${text}`);
+      expect(/You can retry in \d+ s/.test(text), `the error counts the wait down: ${text}`);
+      expect(await alert.getByRole("button", { name: "Retry" }).isDisabled(), "retry waits for Retry-After");
+    },
+  },
+  {
+    name: "api-down",
+    title: "API stopped: a clear error state",
+    run: async (page, ctx, expect) => {
+      await page.goto(ctx.stack.webUrl);
+      await ctx.stack.stop("api");
+      await page.getByLabel("Last.fm listener id").fill(String(ctx.userId));
+      await page.getByRole("button", { name: "Show recommendations" }).click();
+      const alert = page.locator("section.recs").getByRole("alert");
+      await alert.waitFor();
+      const text = await alert.textContent();
+      expect(/API unavailable/.test(text) && /not reachable/.test(text), `the error says the API is unreachable: ${text}`);
+      expect(await alert.getByRole("button", { name: "Retry" }).isVisible(), "a retry button is offered");
+    },
+  },
+];

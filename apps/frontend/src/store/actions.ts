@@ -1,0 +1,34 @@
+// What the listener picker does: each choice resets the panels that belong to the old listener.
+import type { ArtistRef, FeedbackEvent, Recommendation } from "../api/types";
+import { useHistory } from "./history";
+import { useListener } from "./listener";
+import { useRecommendations } from "./recommendations";
+import { useSimilar } from "./similar";
+
+export async function chooseUser(userId: number): Promise<void> {
+  useListener.getState().selectUser(userId);
+  useSimilar.getState().close();
+  await Promise.all([useRecommendations.getState().load(), useHistory.getState().load(userId)]);
+}
+
+export async function startFresh(): Promise<void> {
+  useListener.getState().startFresh();
+  useSimilar.getState().close();
+  useHistory.getState().reset();
+  await useRecommendations.getState().load();
+}
+
+/** A like from someone starting fresh adds the artist to their seeds. */
+export async function likeAsSeed(artist: ArtistRef): Promise<void> {
+  const listener = useListener.getState();
+  listener.addSeed(artist);
+  await startFresh();
+}
+
+/** Feedback refreshes the list (in the store) and the history panel, where the event shows up. */
+export async function giveFeedback(item: Recommendation, event: FeedbackEvent): Promise<void> {
+  const { listener } = useListener.getState();
+  if (listener.kind !== "user") return;
+  await useRecommendations.getState().feedback(item, event);
+  if (useRecommendations.getState().status !== "error") await useHistory.getState().load(listener.userId);
+}

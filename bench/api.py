@@ -1,0 +1,239 @@
+"""API speed: the real stack on loopback (gunicorn, 2 uvicorn workers, real Redis, every feature on).
+
+``python -m bench.api`` (``make bench-api``) serves the model published in ``TUNEDIN_ARTIFACTS``
+and drives ``/v1/users/{id}/recommendations`` for random real users, then ``/healthz`` (a trivial
+endpoint of the same app) the same way:
+
+* closed loop: Debian's ``wrk`` (2 threads, 32 connections, a Lua script picking a random user
+  per request) gives requests/s at saturation;
+* open loop: this module's own asyncio generator sends at a fixed rate (1000 and 2000/s) over a
+  pool of keep-alive connections. Each request has an *intended* start time on a fixed schedule and
+  its latency is measured from that time, not from when a connection was free to send it, so a
+  stalled server is charged for the whole queue behind the stall (no coordinated omission);
+* server CPU µs per request: user + system time of the gunicorn master and workers (from /proc)
+  over the closed-loop run, divided by the requests served.
+
+Writes ``bench/results/api.json`` and ``bench/results/api.md``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tests.api.support import RedisServer, free_port
+from tunedin_common.contract import MODEL_USERS_FILE, ArtifactStore
+
+RESULTS = Path(__file__).resolve().parent / "results"
+REPO = Path(__file__).resolve().parent.parent
+SERVER_LOG = REPO / "test-output" / "bench-api-server.log"  # not a result: kept out of bench/results
+WRK_SECONDS = 15
+OPEN_SECONDS = 15
+RATES = (1000, 2000)
+CONNECTIONS = 64
+TICKS = os.sysconf("SC_CLK_TCK")
+LUA = """
+local users = {%s}
+request = function()
+  return wrk.format("GET", "/v1/users/" .. users[math.random(#users)] .. "/recommendations")
+end
+"""
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+def _server_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [master, *map(int, children)]
+
+
+def _wrk(port: int, path: str, users: list[int], pids: list[int]) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % ",".join(map(str, users)) if "{user}" in path else "")
+    cpu0 = _cpu_seconds(pids)
+    args = ["wrk", "-t2", "-c32", f"-d{WRK_SECONDS}s", "--latency"]
+    if "{user}" in path:
+        args += ["-s", script.name]
+    url = f"http://127.0.0.1:{port}{path.replace('{user}', str(users[0]))}"
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    cpu = _cpu_seconds(pids) - cpu0
+    Path(script.name).unlink()
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "requests": requests,
+        "errors": errors + (int(non2xx.group(1)) if non2xx else 0),
+        "server_cpu_us_per_request": round(cpu / max(requests, 1) * 1e6, 1),
+        "wrk_output": out,
+    }
+
+
+async def _open_loop(port: int, paths: list[str], rate: int) -> dict[str, Any]:
+    """Fixed-rate open loop; latency from each request's intended start (see module docstring)."""
+    n = rate * OPEN_SECONDS
+    queue: asyncio.Queue[tuple[float, str]] = asyncio.Queue()
+    latencies: list[float] = []
+    errors = 0
+
+    async def connection() -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while True:
+            intended, path = await queue.get()
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - intended)
+            if not head.startswith(b"HTTP/1.1 200"):
+                errors += 1
+            queue.task_done()
+
+    workers = [asyncio.create_task(connection()) for _ in range(CONNECTIONS)]
+    start = time.perf_counter() + 0.1
+    for i in range(n):
+        intended = start + i / rate
+        delay = intended - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        queue.put_nowait((intended, paths[i % len(paths)]))
+    await queue.join()
+    elapsed = time.perf_counter() - start
+    for worker in workers:
+        worker.cancel()
+    ms = np.array(latencies) * 1000
+    return {
+        "rate": rate,
+        "requests": n,
+        "achieved_per_s": round(n / elapsed, 1),
+        "errors": errors,
+        "p50_ms": round(float(np.percentile(ms, 50)), 3),
+        "p95_ms": round(float(np.percentile(ms, 95)), 3),
+        "p99_ms": round(float(np.percentile(ms, 99)), 3),
+        "max_ms": round(float(ms.max()), 3),
+    }
+
+
+def _start_api(artifacts: Path, redis_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUNEDIN_")}
+    env.update(
+        TUNEDIN_ARTIFACTS=str(artifacts),
+        TUNEDIN_REDIS_URL=redis_url,
+        TUNEDIN_PORT=str(port),
+        TUNEDIN_WORKERS="2",
+        TUNEDIN_LOG_FORMAT="json",
+        OMP_NUM_THREADS="1",
+    )
+    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+    log = SERVER_LOG.open("wb")
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    conf = str(REPO / "apps/api/tunedin_api/gunicorn_conf.py")
+    return subprocess.Popen(
+        [gunicorn, "-c", conf, "tunedin_api.main:create_app()"], env=env, stdout=log, stderr=log
+    )
+
+
+def _wait_ready(port: int) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the API did not become ready; see {SERVER_LOG}")
+
+
+def main() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: run scripts/install-system-deps.sh")
+    store = ArtifactStore(os.environ.get("TUNEDIN_ARTIFACTS", REPO / "artifacts"))
+    model_id = store.read_current()
+    if model_id is None:
+        raise SystemExit(f"no published model in {store.root}: run make pipeline first")
+    users = pd.read_parquet(store.model_dir(model_id) / MODEL_USERS_FILE)["user_id"].astype(int).tolist()
+    RESULTS.mkdir(exist_ok=True)
+    redis = RedisServer()
+    redis.start()
+    port = free_port()
+    server = _start_api(store.root, redis.url, port)
+    try:
+        _wait_ready(port)
+        pids = _server_pids(server.pid)
+        rng = random.Random(0)
+        paths = [f"/v1/users/{rng.choice(users)}/recommendations" for _ in range(5000)]
+        _wrk(port, "/v1/users/{user}/recommendations", users, pids)  # warm-up run, discarded
+        result: dict[str, Any] = {"model_id": model_id, "users": len(users), "cpus": os.cpu_count()}
+        for name, path, open_paths in (
+            ("recommendations", "/v1/users/{user}/recommendations", paths),
+            ("healthz", "/healthz", ["/healthz"]),
+        ):
+            closed = _wrk(port, path, users, pids)
+            opened = [asyncio.run(_open_loop(port, open_paths, rate)) for rate in RATES]
+            result[name] = {
+                "closed_loop": {k: v for k, v in closed.items() if k != "wrk_output"},
+                "open_loop": opened,
+            }
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        redis.stop()
+    (RESULTS / "api.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / "api.md").write_text(_markdown(result), encoding="utf-8")
+    print(_markdown(result))
+
+
+def _markdown(result: dict[str, Any]) -> str:
+    lines = [
+        "# API speed",
+        "",
+        f"Model {result['model_id']} ({result['users']} users), {result['cpus']} CPUs, gunicorn 2 workers, "
+        "real Redis, metrics + JSON logs + tracing + rate limits on. Closed loop: wrk -t2 -c32. "
+        f"Open loop: bench/api.py's asyncio generator, {CONNECTIONS} connections, latency from each "
+        "request's intended send time (corrects coordinated omission).",
+        "",
+        "| endpoint | saturation req/s | CPU µs/req | errors | rate | p50 ms | p95 ms | p99 ms | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name in ("recommendations", "healthz"):
+        closed = result[name]["closed_loop"]
+        for i, row in enumerate(result[name]["open_loop"]):
+            head = (
+                f"| {name} | {closed['requests_per_s']:.0f} "
+                f"| {closed['server_cpu_us_per_request']} | {closed['errors']}"
+                if i == 0
+                else "| | | |"
+            )
+            lines.append(
+                f"{head} | {row['rate']}/s | {row['p50_ms']} | {row['p95_ms']} "
+                f"| {row['p99_ms']} | {row['errors']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Rate limits per user id, and per client address without one: 429 with Retry-After."""
+
+from __future__ import annotations
+
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from tests.api.conftest import api_settings, open_client
+from tests.api.support import RedisServer
+from tunedin_common.contract import ArtifactStore
+
+
+def test_limits_answer_429_with_retry_after(
+    published: tuple[ArtifactStore, str], redis_server: RedisServer, spans: InMemorySpanExporter
+) -> None:
+    redis_server.client().flushall()
+    settings = api_settings(
+        published[0], redis_server.url, rate_limit_user="3/minute", rate_limit_client="2/minute"
+    )
+    with open_client(settings, spans) as client:
+        statuses = [client.get("/v1/users/2/recommendations").status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        limited = client.get("/v1/users/2/history")
+        assert limited.status_code == 429
+        assert 1 <= int(limited.headers["Retry-After"]) <= 60
+        assert "rate limit exceeded (3/minute)" in limited.json()["detail"]
+        assert client.get("/v1/users/5/recommendations").status_code == 200  # another user
+        feedback = client.post("/v1/feedback", json={"user_id": 2, "artist_id": 1, "event": "play"})
+        assert feedback.status_code == 429  # the body's user id counts too
+        assert [client.get("/v1/artists?q=a").status_code for _ in range(3)] == [200, 200, 429]
+        assert client.get("/healthz").status_code == 200  # probes are never limited
+        keys = list(redis_server.client().scan_iter(match="tunedin:ratelimit:*"))
+        assert any(b"/user/2/" in key for key in keys) and any(b"/client/" in key for key in keys)
