@@ -30,3 +30,23 @@ def test_limits_answer_429_with_retry_after(
         assert client.get("/healthz").status_code == 200  # probes are never limited
         keys = list(redis_server.client().scan_iter(match="tunedin:ratelimit:*"))
         assert any(b"/user/2/" in key for key in keys) and any(b"/client/" in key for key in keys)
+
+
+def test_counters_are_shared_across_workers_and_fall_back_in_memory(
+    published: tuple[ArtifactStore, str], redis_server: RedisServer, spans: InMemorySpanExporter
+) -> None:
+    redis_server.client().flushall()
+    settings = api_settings(published[0], redis_server.url, rate_limit_user="4/minute")
+    with open_client(settings, spans) as one, open_client(settings, InMemorySpanExporter()) as two:
+        assert [one.get("/v1/users/7/history").status_code for _ in range(2)] == [200, 200]
+        assert [two.get("/v1/users/7/history").status_code for _ in range(3)] == [200, 200, 429]
+        assert one.get("/v1/users/7/history").status_code == 429  # one window for both "workers"
+        key = next(iter(redis_server.client().scan_iter(match="tunedin:ratelimit:*/user/7/*")))
+        assert redis_server.client().get(key) == b"6"
+        assert 0 < redis_server.client().ttl(key) <= 60  # the window started at the first hit
+        limiter = one.app.state.tunedin.limiter  # type: ignore[attr-defined]
+        limiter.link.up = False  # Redis "down": per-process counters take over
+        try:
+            assert [one.get("/v1/users/8/history").status_code for _ in range(5)][-1] == 429
+        finally:
+            limiter.link.up = True

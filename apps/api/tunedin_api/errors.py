@@ -26,8 +26,8 @@ def unknown_artists(ids: list[int]) -> HTTPException:
 def _readable(errors: list[Any]) -> list[dict[str, Any]]:
     out = []
     for error in errors:
-        where = ".".join(str(part) for part in error.get("loc", ()))
-        out.append({"loc": where, "msg": error.get("msg", ""), "type": error.get("type", "")})
+        where = [part if isinstance(part, int) else str(part) for part in error.get("loc", ())]
+        out.append({"loc": where, "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))})
     return out
 
 

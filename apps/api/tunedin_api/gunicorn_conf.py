@@ -12,8 +12,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import multiprocess
-
 from tunedin_api.settings import Settings
 
 _settings = Settings()
@@ -36,4 +34,9 @@ loglevel = _settings.log_level.lower()
 
 
 def child_exit(server: Any, worker: Any) -> None:
+    # Imported here, never at the top: prometheus-client picks its storage (in-memory or the
+    # multiprocess files) when first imported, which must happen after PROMETHEUS_MULTIPROC_DIR
+    # is set above — in the master and in every worker it forks.
+    from prometheus_client import multiprocess
+
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

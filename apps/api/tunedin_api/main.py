@@ -45,7 +45,7 @@ def build_state(settings: Settings, provider: TracerProvider) -> AppState:
     cache = EmbeddingCache(link, tracer, settings.user_cache_size, settings.user_cache_ttl_s)
     return AppState(
         settings=settings,
-        holder=ModelHolder(ArtifactStore(settings.artifacts)),
+        holder=ModelHolder(ArtifactStore(settings.artifacts), settings.search_cache_size),
         redis=link,
         history=history,
         cache=cache,

@@ -1,7 +1,11 @@
-"""Rate limits per user id, or per client address when a request names no user (``limits``).
+"""Rate limits per user id, or per client address when a request names no user.
 
-Counters live in Redis so every worker and replica shares them; while Redis is down each
-process falls back to in-memory counters, so limits still hold, per process.
+Fixed windows in ``limits``' notation and semantics: the first hit creates a counter that
+expires one window later; a hit over the amount is refused until it expires. Counters live in
+Redis so every worker and replica shares them, under the keys ``limits``' Redis storage uses;
+one hit is one Lua call (INCR, EXPIRE on the first hit, TTL), a single round trip. While Redis
+is down each process falls back to ``limits``' in-memory counters, so limits still hold, per
+process.
 """
 
 from __future__ import annotations
@@ -11,13 +15,22 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
 
 from tunedin_api.store.keys import RATE_LIMIT_PREFIX
 from tunedin_api.store.redis_link import RedisLink
 from tunedin_api.telemetry import metrics
+
+# KEYS[1]: the counter; ARGV[1]: the window in seconds. Returns {hits in this window, TTL}.
+HIT_SCRIPT = """
+local current = redis.call("incr", KEYS[1])
+if current == 1 then
+    redis.call("expire", KEYS[1], ARGV[1])
+end
+return {current, redis.call("ttl", KEYS[1])}
+"""
 
 
 class RateLimitedError(Exception):
@@ -41,42 +54,43 @@ class RateLimiter:
             "user": Limit("user", parse(user_limit), user_limit),
             "client": Limit("client", parse(client_limit), client_limit),
         }
-        storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
-            key_prefix=RATE_LIMIT_PREFIX,
-            connection_pool=link.client.connection_pool,  # type: ignore[arg-type]  # limits passes it on
-        )
-        self.shared = FixedWindowRateLimiter(storage)
+        self._hit = link.client.register_script(HIT_SCRIPT)
         self.local = FixedWindowRateLimiter(MemoryStorage())
 
     async def check(self, kind: str, identity: str) -> None:
         """Count one request; RateLimitedError (with the seconds to wait) when over the limit."""
         limit = self.limits[kind]
-        limiter = self.shared if self.link.up else self.local
-        try:
-            allowed = await limiter.hit(limit.item, kind, identity)
-        except (RedisError, OSError) as exc:
-            self.link.lost(exc)
-            limiter = self.local
-            allowed = await limiter.hit(limit.item, kind, identity)
-        if allowed:
+        if self.link.up:
+            try:
+                count, ttl = await self._hit(
+                    keys=[self._key(limit, identity)], args=[limit.item.get_expiry()]
+                )
+            except (RedisError, OSError) as exc:
+                self.link.failed(exc)
+            else:
+                if int(count) <= limit.item.amount:
+                    return
+                self._refuse(limit, max(1, int(ttl)))
+        if await self.local.hit(limit.item, kind, identity):
             return
-        try:
-            reset = (await limiter.get_window_stats(limit.item, kind, identity)).reset_time
-        except (RedisError, OSError):
-            reset = time.time() + limit.item.get_expiry()
-        metrics.RATE_LIMITED.labels(kind).inc()
-        raise RateLimitedError(limit.text, max(1, math.ceil(reset - time.time())))
+        reset = (await self.local.get_window_stats(limit.item, kind, identity)).reset_time
+        self._refuse(limit, max(1, math.ceil(reset - time.time())))
+
+    @staticmethod
+    def _refuse(limit: Limit, retry_after: int) -> None:
+        metrics.RATE_LIMITED.labels(limit.kind).inc()
+        raise RateLimitedError(limit.text, retry_after)
+
+    def _key(self, limit: Limit, identity: str) -> str:
+        return f"{RATE_LIMIT_PREFIX}:{limit.item.key_for(limit.kind, identity)}"
 
     async def forget_user(self, user_id: int) -> int:
         """Clear the user's counters in both storages; how many shared counters existed."""
         limit = self.limits["user"]
         ident = str(user_id)
-        existed = int(await self.link.require().exists(self.key_for_user(user_id)))
-        await self.shared.clear(limit.item, "user", ident)
+        existed = int(await self.link.require().delete(self.key_for_user(user_id)))
         await self.local.clear(limit.item, "user", ident)
         return existed
 
     def key_for_user(self, user_id: int) -> str:
-        return f"{RATE_LIMIT_PREFIX}:{self.limits['user'].item.key_for('user', str(user_id))}"
+        return self._key(self.limits["user"], str(user_id))

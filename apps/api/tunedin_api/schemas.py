@@ -126,5 +126,29 @@ class ReadyOut(BaseModel):
     details: dict[str, Any]
 
 
+class ValidationIssue(BaseModel):
+    """One thing wrong with a request: where (``loc``), what (``msg``) and its kind (``type``)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
 class ErrorOut(BaseModel):
-    detail: Any
+    """Every 4xx/5xx body: ``detail`` is a sentence, or the list of validation issues (422)."""
+
+    detail: str | list[ValidationIssue]
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+# The error answers every /v1 route may give, documented so clients (and schema fuzzers) know them.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: _error("Request body too large."),
+    422: _error("Invalid request: the issues, or a sentence naming unknown artist ids."),
+    429: _error("Rate limit exceeded; see the Retry-After header."),
+    503: _error("No model loaded yet, or Redis is needed for this write and is unavailable."),
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _error("Unknown artist id.")}

@@ -11,7 +11,11 @@ class Settings(CommonSettings):
     """Configuration of the API process (and of its gunicorn master, see ``gunicorn_conf``)."""
 
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for caches, history, limits.")
-    redis_timeout_s: float = Field(0.25, gt=0, description="Socket and connect timeout of one Redis call.")
+    redis_timeout_s: float = Field(
+        1.0,
+        gt=0,
+        description="Socket and connect timeout of one Redis call (a timeout fails that call only).",
+    )
     redis_check_s: float = Field(0.5, gt=0, description="How often a lost Redis is probed for its return.")
 
     host: str = "127.0.0.1"
@@ -34,6 +38,9 @@ class Settings(CommonSettings):
     )
 
     candidates: int = Field(200, ge=10, le=5000, description="FAISS candidates before reranking.")
+    search_cache_size: int = Field(
+        4096, ge=1, description="In-process LRU of FAISS results per model (query vector and k)."
+    )
     tag_candidates: int = Field(1000, ge=10, le=20000, description="Candidates when a tag filter is set.")
     like_boost: float = Field(0.3, ge=0, description="Pull of liked artists on their neighbours.")
     skip_penalty: float = Field(0.3, ge=0, description="Push of skipped artists on their neighbours.")

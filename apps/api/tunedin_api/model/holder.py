@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 
 class ModelHolder:
-    def __init__(self, store: ArtifactStore) -> None:
+    def __init__(self, store: ArtifactStore, search_cache_size: int = 4096) -> None:
         self.store = store
+        self.search_cache_size = search_cache_size
         self.model: LoadedModel | None = None
         self.refused: tuple[str, int] | None = None  # (model id, manifest mtime) of the last refusal
         self.last_error: str | None = None
@@ -45,7 +46,7 @@ class ModelHolder:
             if self.refused == (wanted, stamp):
                 return False
             try:
-                loaded = await asyncio.to_thread(load_model, self.store, wanted)
+                loaded = await asyncio.to_thread(load_model, self.store, wanted, self.search_cache_size)
             except (ContractError, OSError, ValueError, KeyError) as exc:
                 self._refuse(wanted, " ".join(str(exc).split()), stamp)
                 return False

@@ -137,13 +137,18 @@ class Recommender:
         return rows[keep], scores[keep]
 
     def _search(self, model: LoadedModel, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``n`` rows and scores for ``vector``: from the model's search cache, else FAISS."""
+        key = model.searches.key(vector, n)
+        cached = model.searches.get(key)
+        if cached is not None:
+            return cached
         with self.tracer.start_as_current_span("faiss.search") as span:
             span.set_attribute("faiss.k", n)
             start = time.perf_counter()
             scores, rows = model.index.search(vector, n)
             metrics.FAISS_SEARCH.observe(time.perf_counter() - start)
         found = rows[0] >= 0
-        return rows[0][found], scores[0][found]
+        return model.searches.put(key, rows[0][found], scores[0][found])
 
     @staticmethod
     def _items(

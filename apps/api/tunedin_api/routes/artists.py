@@ -9,9 +9,11 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from tunedin_api.deps import Model, RateLimit, State
 from tunedin_api.model.loaded import LoadedModel
 from tunedin_api.responses import OrjsonResponse
-from tunedin_api.schemas import ArtistId, ArtistSearchOut, K, SimilarOut
+from tunedin_api.schemas import ERROR_RESPONSES, NOT_FOUND, ArtistId, ArtistSearchOut, K, SimilarOut
 
-router = APIRouter(prefix="/v1/artists", tags=["artists"], dependencies=[RateLimit])
+router = APIRouter(
+    prefix="/v1/artists", tags=["artists"], dependencies=[RateLimit], responses=ERROR_RESPONSES
+)
 
 
 def artist_payload(model: LoadedModel, row: int) -> dict[str, Any]:
@@ -24,7 +26,7 @@ def artist_payload(model: LoadedModel, row: int) -> dict[str, Any]:
     }
 
 
-@router.get("/{artist_id}/similar", response_model=SimilarOut)
+@router.get("/{artist_id}/similar", response_model=SimilarOut, responses=NOT_FOUND)
 async def similar(
     artist_id: Annotated[ArtistId, Path()], state: State, model: Model, k: Annotated[K, Query()] = 20
 ) -> Any:

@@ -9,9 +9,9 @@ from fastapi import APIRouter
 from tunedin_api.deps import Model, State
 from tunedin_api.errors import unknown_artists
 from tunedin_api.responses import OrjsonResponse
-from tunedin_api.schemas import FeedbackIn, FeedbackOut
+from tunedin_api.schemas import ERROR_RESPONSES, FeedbackIn, FeedbackOut
 
-router = APIRouter(prefix="/v1", tags=["feedback"])
+router = APIRouter(prefix="/v1", tags=["feedback"], responses=ERROR_RESPONSES)
 
 
 @router.post("/feedback", status_code=202, response_model=FeedbackOut)

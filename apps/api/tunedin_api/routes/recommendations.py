@@ -10,9 +10,19 @@ from tunedin_api.deps import Model, RateLimit, State
 from tunedin_api.errors import unknown_artists
 from tunedin_api.recommend.service import Query as RecQuery
 from tunedin_api.responses import OrjsonResponse
-from tunedin_api.schemas import ColdStartIn, ColdStartOut, Diversity, K, RecommendationsOut, UserId
+from tunedin_api.schemas import (
+    ERROR_RESPONSES,
+    ColdStartIn,
+    ColdStartOut,
+    Diversity,
+    K,
+    RecommendationsOut,
+    UserId,
+)
 
-router = APIRouter(prefix="/v1", tags=["recommendations"], dependencies=[RateLimit])
+router = APIRouter(
+    prefix="/v1", tags=["recommendations"], dependencies=[RateLimit], responses=ERROR_RESPONSES
+)
 
 
 def _tags(raw: str | None) -> list[str] | None:

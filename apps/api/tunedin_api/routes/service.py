@@ -9,13 +9,13 @@ from starlette.responses import Response
 
 from tunedin_api.deps import Model, State
 from tunedin_api.responses import OrjsonResponse
-from tunedin_api.schemas import HealthOut, ModelOut, ReadyOut
+from tunedin_api.schemas import ERROR_RESPONSES, HealthOut, ModelOut, ReadyOut
 from tunedin_api.telemetry import metrics
 
 router = APIRouter(tags=["service"])
 
 
-@router.get("/v1/model", response_model=ModelOut)
+@router.get("/v1/model", response_model=ModelOut, responses={503: ERROR_RESPONSES[503]})
 async def model_info(model: Model) -> Any:
     manifest = model.manifest
     return OrjsonResponse(

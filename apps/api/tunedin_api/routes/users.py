@@ -10,9 +10,9 @@ from fastapi import APIRouter, Path
 from tunedin_api.deps import Model, RateLimit, State
 from tunedin_api.responses import OrjsonResponse
 from tunedin_api.routes.artists import artist_payload
-from tunedin_api.schemas import DeletionOut, HistoryOut, UserId
+from tunedin_api.schemas import ERROR_RESPONSES, DeletionOut, HistoryOut, UserId
 
-router = APIRouter(prefix="/v1/users", tags=["users"], dependencies=[RateLimit])
+router = APIRouter(prefix="/v1/users", tags=["users"], dependencies=[RateLimit], responses=ERROR_RESPONSES)
 TOP_ARTISTS = 10
 
 

@@ -54,7 +54,7 @@ class EmbeddingCache:
                     vector = model.user_embeddings[int(model.user_row[user_id])]
                     await self.link.client.set(name, vector.tobytes(), ex=self.ttl_s)
             except (RedisError, OSError) as exc:
-                self.link.lost(exc)
+                self.link.failed(exc)
                 span.set_attribute("cache.error", str(exc))
                 return None
             span.set_attribute("cache.hit", raw is not None)

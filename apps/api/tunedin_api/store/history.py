@@ -52,7 +52,7 @@ class HistoryStore:
         except RedisUnavailableError:
             return History([], False)
         except (RedisError, OSError) as exc:
-            self.link.lost(exc)
+            self.link.failed(exc)
             return History([], False)
         events = []
         for item in raw:
@@ -79,7 +79,7 @@ class HistoryStore:
             )
             results = await pipe.execute()
         except (RedisError, OSError) as exc:
-            self.link.lost(exc)
+            self.link.failed(exc)
             raise RedisUnavailableError("Redis is unavailable") from exc
         return int(results[3])
 
@@ -94,7 +94,7 @@ class HistoryStore:
                 await client.delete(*found)
             logged = await self._delete_stream_entries(keys.pseudonym(self.key, user_id))
         except (RedisError, OSError) as exc:
-            self.link.lost(exc)
+            self.link.failed(exc)
             raise RedisUnavailableError("Redis is unavailable") from exc
         return history_events, embeddings, logged
 

@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tunedin_api.telemetry import metrics
 
@@ -39,6 +40,15 @@ class RedisLink:
         if not self.up:
             raise RedisUnavailableError("Redis is unavailable")
         return self.client
+
+    def failed(self, exc: BaseException) -> None:
+        """One call failed. A timeout fails only that call (the event loop may just have been
+        busy past the socket timeout): the probe decides whether Redis itself is gone. Any
+        other error means the connection is lost."""
+        if isinstance(exc, RedisTimeoutError | asyncio.TimeoutError):
+            log.warning("a Redis call timed out: %s (Redis stays marked up; the probe checks it)", exc)
+            return
+        self.lost(exc)
 
     def lost(self, exc: BaseException) -> None:
         if self.up:

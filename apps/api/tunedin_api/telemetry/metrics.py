@@ -41,7 +41,9 @@ FAISS_SEARCH = Histogram(
     "tunedin_faiss_search_duration_seconds", "FAISS candidate search latency.", buckets=SEARCH_BUCKETS
 )
 CACHE_REQUESTS = Counter(
-    "tunedin_cache_requests", "User-embedding cache lookups by level and result.", ["level", "result"]
+    "tunedin_cache_requests",
+    "Cache lookups by level (local, redis: user embeddings; search: FAISS results) and result.",
+    ["level", "result"],
 )
 MODEL_INFO = Gauge(
     "tunedin_model_info", "1 for the model id being served.", ["model_id"], multiprocess_mode="livemax"
@@ -58,6 +60,8 @@ CACHE_LOCAL_HIT = CACHE_REQUESTS.labels("local", "hit")
 CACHE_LOCAL_MISS = CACHE_REQUESTS.labels("local", "miss")
 CACHE_REDIS_HIT = CACHE_REQUESTS.labels("redis", "hit")
 CACHE_REDIS_MISS = CACHE_REQUESTS.labels("redis", "miss")
+CACHE_SEARCH_HIT = CACHE_REQUESTS.labels("search", "hit")
+CACHE_SEARCH_MISS = CACHE_REQUESTS.labels("search", "miss")
 
 
 def set_model(model_id: str, previous: str | None) -> None:
