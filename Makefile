@@ -33,7 +33,7 @@ up: setup frontend-build ## Start Redis, the API and the frontend on the publish
 	bash scripts/up.sh
 
 .PHONY: test
-test: setup lint test-unit test-api test-chart test-frontend test-frontend-schema test-e2e test-integration ## The whole test suite: lint, types, unit, API, chart, frontend, browser, integration
+test: setup lint test-unit test-api test-chart test-frontend test-frontend-schema test-e2e test-integration test-reliability test-images ## The whole test suite: lint, types, unit, API, chart, frontend, browser, integration, reliability, images
 
 ##@ Environment
 
@@ -102,11 +102,15 @@ test-data: setup ## Find the Last.fm test files (TUNEDIN_TEST_DATA, ../shared) o
 ##@ Benchmarks (results in bench/results/)
 
 .PHONY: bench
-bench: bench-train ## Every benchmark
+bench: bench-train bench-ablations bench-api ## Every benchmark
 
 .PHONY: bench-train
 bench-train: setup ## Training speed and time-to-quality vs a plain PyG loop → bench/results/train.{json,md}
 	$(PY) -m bench.train_speed
+
+.PHONY: bench-ablations
+bench-ablations: setup ## What each addition to plain LightGCN adds, on the real data → bench/results/ablations.{json,md}
+	$(PY) -m bench.ablations
 
 # Each part of the system adds its targets in mk/<part>.mk (API, frontend, chart, …).
 include $(sort $(wildcard mk/*.mk))

@@ -1,0 +1,182 @@
+"""Run the chart's rendered containers with Docker, the way the kubelet would run them.
+
+The container flow test takes each container (image, command, args, env, security context,
+resources, volumes) from `helm template` of charts/tunedin and turns it into `docker run`
+flags, so the images are proved against exactly what the chart runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+Obj = dict[str, Any]
+
+# Debian's client (20.10, BuildKit); another `docker` may come first on PATH.
+DOCKER = os.environ.get("DOCKER") or ("/usr/bin/docker" if Path("/usr/bin/docker").is_file() else "docker")
+_QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|k|M|G)?$")
+_UNITS = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+_VAR_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def docker(*args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """One docker CLI call; on failure the error names the command and its output."""
+    if shutil.which(DOCKER) is None:
+        raise RuntimeError(f"{DOCKER} not found: `make test-images` installs docker.io")
+    result = subprocess.run([DOCKER, *args], capture_output=True, text=True, timeout=timeout, check=False)
+    if check and result.returncode != 0:
+        output = f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        raise RuntimeError(f"docker {' '.join(args)} exited {result.returncode}:\n{output}")
+    return result
+
+
+def quantity(value: str | int | float) -> float:
+    """A Kubernetes quantity ("250m", "1", "512Mi") as a number (cores or bytes)."""
+    match = _QUANTITY.match(str(value))
+    if match is None:
+        raise ValueError(f"unsupported quantity {value!r}")
+    number, unit = float(match[1]), match[2]
+    return number / 1000 if unit == "m" else number * _UNITS[unit]
+
+
+def secret_values(objs: Sequence[Obj]) -> dict[tuple[str, str], str]:
+    """(secret name, key) → decoded value of every rendered Secret."""
+    values: dict[tuple[str, str], str] = {}
+    for o in objs:
+        if o["kind"] != "Secret":
+            continue
+        for key, encoded in (o.get("data") or {}).items():
+            values[(o["metadata"]["name"], key)] = base64.b64decode(encoded).decode()
+        for key, plain in (o.get("stringData") or {}).items():
+            values[(o["metadata"]["name"], key)] = str(plain)
+    return values
+
+
+def resolve_env(container: Obj, secrets: Mapping[tuple[str, str], str]) -> dict[str, str]:
+    """The container's env as the kubelet sets it: secretKeyRef resolved, $(VAR) expanded."""
+    env: dict[str, str] = {}
+    for item in container.get("env", []):
+        if "value" in item:
+            raw = str(item["value"])
+            env[item["name"]] = _VAR_REF.sub(lambda m: env.get(m[1], m[0]), raw)
+        elif "secretKeyRef" in item.get("valueFrom", {}):
+            ref = item["valueFrom"]["secretKeyRef"]
+            env[item["name"]] = secrets[(ref["name"], ref["key"])]
+        else:
+            raise AssertionError(f"env {item['name']}: unsupported source {item.get('valueFrom')}")
+    return env
+
+
+@dataclass
+class PodRun:
+    """`docker run` flags for one container of a rendered pod spec.
+
+    ``claims`` maps PersistentVolumeClaim names to Docker named volumes; emptyDirs become
+    size-limited tmpfs mounts, world-writable and exec-allowed like an emptyDir.
+    """
+
+    pod: Obj
+    container: Obj
+    claims: Mapping[str, str]
+    secrets: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def security_flags(self) -> list[str]:
+        pod_sc = self.pod.get("securityContext", {})
+        sc = {**pod_sc, **self.container.get("securityContext", {})}
+        assert sc.get("runAsNonRoot") is True, "the chart runs every container as non-root"
+        flags = ["--user", f"{sc['runAsUser']}:{sc['runAsGroup']}"]
+        if "fsGroup" in pod_sc:
+            flags += ["--group-add", str(pod_sc["fsGroup"])]
+        if sc.get("readOnlyRootFilesystem"):
+            flags.append("--read-only")
+        if sc.get("allowPrivilegeEscalation") is False:
+            flags += ["--security-opt", "no-new-privileges"]
+        for cap in sc.get("capabilities", {}).get("drop", []):
+            flags += ["--cap-drop", cap]
+        assert not sc.get("privileged"), "no container is privileged"
+        return flags
+
+    def resource_flags(self) -> list[str]:
+        limits = self.container.get("resources", {}).get("limits", {})
+        flags: list[str] = []
+        if "memory" in limits:
+            flags += ["--memory", str(int(quantity(limits["memory"])))]
+        if "cpu" in limits:
+            flags += ["--cpus", f"{quantity(limits['cpu']):g}"]
+        return flags
+
+    def volume_flags(self) -> list[str]:
+        volumes = {v["name"]: v for v in self.pod.get("volumes", [])}
+        flags: list[str] = []
+        for mount in self.container.get("volumeMounts", []):
+            volume = volumes[mount["name"]]
+            path = mount["mountPath"]
+            if "emptyDir" in volume:
+                size = volume["emptyDir"].get("sizeLimit")
+                opts = "rw,exec,nosuid,nodev,mode=0777" + (f",size={int(quantity(size))}" if size else "")
+                flags += ["--tmpfs", f"{path}:{opts}"]
+            elif "persistentVolumeClaim" in volume:
+                claim = volume["persistentVolumeClaim"]
+                read_only = mount.get("readOnly") or claim.get("readOnly")
+                flags += [
+                    "--mount",
+                    f"type=volume,source={self.claims[claim['claimName']]},target={path}"
+                    + (",readonly" if read_only else ""),
+                ]
+            else:
+                raise AssertionError(f"volume {mount['name']}: unsupported in the flow test: {volume}")
+        return flags
+
+    def env(self) -> dict[str, str]:
+        return resolve_env(self.container, self.secrets)
+
+    def argv(
+        self,
+        name: str,
+        *,
+        detach: bool,
+        network: str,
+        extra: Sequence[str] = (),
+        extra_env: Mapping[str, str] | None = None,
+    ) -> list[str]:
+        """The full `docker run …` argument list (without "docker")."""
+        flags = ["run", "--name", name, "--network", network, "--pull", "never"]
+        flags += ["--detach"] if detach else []
+        flags += self.security_flags() + self.resource_flags() + self.volume_flags()
+        for key, value in {**self.env(), **(extra_env or {})}.items():
+            flags += ["--env", f"{key}={value}"]
+        flags += list(extra)
+        command = self.container.get("command")
+        if command:
+            flags += ["--entrypoint", command[0]]
+        flags.append(self.container["image"])
+        flags += [*(command or [])[1:], *self.container.get("args", [])]
+        return flags
+
+
+def wait_until(check: Any, *, timeout: float, what: str, interval: float = 0.5) -> Any:
+    """Poll ``check()`` until it returns a truthy value; fail with ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last: BaseException | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except Exception as exc:
+            last = exc
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}: {last!r}")
+
+
+def logs(name: str) -> str:
+    result = docker("logs", "--tail", "60", name, check=False, timeout=30)
+    return f"--- {name} ---\n{result.stdout}{result.stderr}"
