@@ -224,7 +224,8 @@ def test_security_limits_and_headers(start_stack: StackFactory, catalogue: Catal
 
 
 def test_metrics_under_gunicorn(start_stack: StackFactory, catalogue: Catalogue, report: Report) -> None:
-    """/metrics of the stack exactly as `make api` starts it (no PROMETHEUS_MULTIPROC_DIR preset)."""
+    """/metrics of the stack exactly as `make api` starts it (no PROMETHEUS_MULTIPROC_DIR preset),
+    cross-checked against every metric the chart's Grafana dashboard and alerts query."""
     api, _ = start_stack(multiproc_env=False)
     with httpx.Client(base_url=api.base, timeout=10) as http:
         for user in catalogue.users[:50]:
@@ -243,3 +244,24 @@ def test_metrics_under_gunicorn(start_stack: StackFactory, catalogue: Catalogue,
         metrics_bytes=len(text),
     )
     assert served >= 50, f"/metrics counted {served} requests after 50 were served ({len(text)} bytes)"
+    queried = queried_metric_names()
+    assert {"tunedin_http_request_duration_seconds", "tunedin_cache_requests_total"} <= queried
+    exported = {re.sub(r"_(bucket|count|sum|created)$", "", name) for name in names}
+    missing = sorted(queried - exported)
+    assert not missing, f"the chart's dashboard or alerts query metrics /metrics does not export: {missing}"
+
+
+_CHART = Path(__file__).resolve().parents[2] / "charts" / "tunedin"
+
+
+def queried_metric_names() -> set[str]:
+    """Every ``tunedin_*`` metric the Grafana dashboard and the PrometheusRule query."""
+    sources = [_CHART / "dashboards" / "tunedin-api.json", _CHART / "templates" / "prometheusrule.yaml"]
+    found: set[str] = set()
+    for source in sources:
+        for name in re.findall(r"\btunedin_[a-z0-9_]+", source.read_text(encoding="utf-8")):
+            base = name
+            for suffix in ("_bucket", "_count", "_sum"):
+                base = base.removesuffix(suffix)
+            found.add(base)
+    return found
