@@ -45,8 +45,15 @@ def test_counters_are_shared_across_workers_and_fall_back_in_memory(
         assert redis_server.client().get(key) == b"6"
         assert 0 < redis_server.client().ttl(key) <= 60  # the window started at the first hit
         limiter = one.app.state.tunedin.limiter  # type: ignore[attr-defined]
-        limiter.link.up = False  # Redis "down": per-process counters take over
+        link = limiter.link
+
+        async def still_down() -> bool:
+            return False
+
+        # Redis "down" for this app: the background probe must not bring it back mid-test.
+        link.probe, link.up = still_down, False
         try:
             assert [one.get("/v1/users/8/history").status_code for _ in range(5)][-1] == 429
         finally:
-            limiter.link.up = True
+            del link.probe  # the class's probe again
+            link.up = True

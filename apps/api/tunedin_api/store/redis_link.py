@@ -12,6 +12,7 @@ import logging
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -30,7 +31,10 @@ class RedisLink:
             url,
             socket_timeout=timeout_s,
             socket_connect_timeout=timeout_s,
-            retry=Retry(NoBackoff(), 0),
+            # One immediate retry on a broken connection: after Redis restarts, each pooled
+            # connection to the old server fails once on first use; the retry reconnects. While
+            # Redis is really down the retry is refused at once as well. Timeouts are not retried.
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             max_connections=64,
         )
         self.up = False
