@@ -45,7 +45,7 @@ test-frontend-schema: setup frontend-setup ## Check that src/api/schema.ts is wh
 
 .PHONY: frontend-browser
 frontend-browser: ## Debian's chromium and redis-server for the end-to-end tests (installed when missing)
-	bash scripts/install-browser.sh
+	bash scripts/install-system-deps.sh --browser
 
 .PHONY: test-e2e
 # Its own artifact store, trained briefly on the test copy of the data (never the network).

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the build and the tests need, when they are missing.
 # Runs as root (CI, containers) or through sudo; prints what it would need otherwise.
+# --browser also installs Debian's chromium, which the frontend's end-to-end tests drive
+# (playwright-core; `npx playwright install` would download a browser and cannot work offline).
 set -euo pipefail
 
 need=()
@@ -9,6 +11,9 @@ command -v make >/dev/null || need+=(make)
 command -v unzip >/dev/null || need+=(unzip)
 command -v redis-server >/dev/null || need+=(redis-server)  # API tests and make api
 command -v wrk >/dev/null || need+=(wrk)  # make bench-api
+if [ "${1:-}" = "--browser" ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"

@@ -37,7 +37,7 @@ async function trainedUser(apiUrl) {
 
 async function main() {
   if (!existsSync(join(frontendDir, "dist", "index.html"))) throw new Error("no build in dist/: run `npm run build` first");
-  if (!existsSync(executablePath)) throw new Error(`${executablePath} is missing: run scripts/install-browser.sh`);
+  if (!existsSync(executablePath)) throw new Error(`${executablePath} is missing: run scripts/install-system-deps.sh --browser`);
   rmSync(outputDir, { recursive: true, force: true });
   mkdirSync(outputDir, { recursive: true });
   const stack = new Stack({ repoRoot, artifacts, outputDir });

@@ -50,7 +50,7 @@ export class Stack {
   }
 
   async startRedis() {
-    if (!existsSync("/usr/bin/redis-server")) throw new Error("redis-server is missing: apt-get install -y redis-server (scripts/install-browser.sh does)");
+    if (!existsSync("/usr/bin/redis-server")) throw new Error("redis-server is missing: apt-get install -y redis-server (scripts/install-system-deps.sh does)");
     this.redisPort = await freePort();
     const child = this.start("redis", "/usr/bin/redis-server", ["--port", String(this.redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
     await waitFor(async () => (await this.redisPing()) === "+PONG", "redis-server", 10_000, child);
