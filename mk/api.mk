@@ -9,7 +9,7 @@ api: setup ## Run the API (gunicorn, uvicorn workers) on TUNEDIN_ARTIFACTS and T
 
 .PHONY: test-api
 test-api: setup ## API tests against a real redis-server and a small trained model
-	$(PY) -m pytest tests/api $(PYTEST_ARGS)
+	$(PY) -m pytest tests/api --timeout 120 $(PYTEST_ARGS)
 
 .PHONY: bench-api
 bench-api: setup ## API throughput and latency (wrk + open loop) → bench/results/api.{json,md}

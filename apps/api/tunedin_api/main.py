@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from opentelemetry.sdk.trace import TracerProvider
+from redis.exceptions import RedisError
 
 from tunedin_api import errors
 from tunedin_api.model.holder import ModelHolder
@@ -55,6 +56,9 @@ def build_state(settings: Settings, provider: TracerProvider) -> AppState:
     )
 
 
+SHUTDOWN_STEP_S = 2.0
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: AppState = app.state.tunedin
@@ -67,13 +71,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        # Shutdown is bounded: a background task or a Redis connection that does not finish
+        # in time must not keep the worker (or a test) from exiting.
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await state.redis.close()
-        app.state.tracer_provider.force_flush()
+        await asyncio.wait(tasks, timeout=SHUTDOWN_STEP_S)
+        with contextlib.suppress(TimeoutError, OSError, RedisError):
+            await asyncio.wait_for(state.redis.close(), SHUTDOWN_STEP_S)
+        app.state.tracer_provider.force_flush(int(SHUTDOWN_STEP_S * 1000))
 
 
 def create_app(settings: Settings | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
