@@ -125,39 +125,19 @@ class DurableRedis(RedisServer):
     def url(self) -> str:
         return f"redis://:{REDIS_PASSWORD}@127.0.0.1:{self.port}/0"
 
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.directory),
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--requirepass",
-                REDIS_PASSWORD,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = self.client()
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                client.close()
-                return
-            except (redis.ConnectionError, redis.BusyLoadingError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
+    def options(self) -> list[str]:
+        return [
+            "--dir",
+            str(self.directory),
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--requirepass",
+            REDIS_PASSWORD,
+        ]
 
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url)
