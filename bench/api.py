@@ -6,10 +6,11 @@ endpoint of the same app) the same way:
 
 * closed loop: Debian's ``wrk`` (2 threads, 32 connections, a Lua script picking a random user
   per request) gives requests/s at saturation;
-* open loop: this module's own asyncio generator sends at a fixed rate (1000 and 2000/s) over a
-  pool of keep-alive connections. Each request has an *intended* start time on a fixed schedule and
-  its latency is measured from that time, not from when a connection was free to send it, so a
-  stalled server is charged for the whole queue behind the stall (no coordinated omission);
+* open loop: this module's own generator (uvloop, bare asyncio protocols) sends at a fixed rate
+  (1000 and 2000/s) over a pool of keep-alive connections. Each request has an *intended* start
+  time on a fixed schedule and its latency is measured from that time, not from when a
+  connection was free to send it, so a stalled server is charged for the whole queue behind the
+  stall (no coordinated omission); the generator's own CPU per request is reported too;
 * server CPU µs per request: user + system time of the gunicorn master and workers (from /proc)
   over the closed-loop run, divided by the requests served.
 
@@ -19,6 +20,7 @@ Writes ``bench/results/api.json`` and ``bench/results/api.md``.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import os
 import random
@@ -33,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import uvloop
 
 from tests.api.support import RedisServer, free_port
 from tunedin_common.contract import MODEL_USERS_FILE, ArtifactStore
@@ -89,45 +92,127 @@ def _wrk(port: int, path: str, users: list[int], pids: list[int]) -> dict[str, A
     }
 
 
+class _Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection, one request in flight: a bare protocol, no streams,
+    so the generator spends as little CPU as it can next to the server it measures."""
+
+    def __init__(self, loop: _OpenLoop) -> None:
+        self.loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.buffer = b""
+        self.intended = 0.0
+        self.in_flight = False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self.loop.lost(self)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def send(self, intended: float, request: bytes) -> None:
+        self.intended = intended
+        self.in_flight = True
+        assert self.transport is not None
+        self.transport.write(request)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = self.buffer[:end].lower()
+        at = head.find(b"content-length:")
+        if at < 0:
+            raise RuntimeError(f"a response without Content-Length: {head[:200]!r}")
+        stop = head.find(b"\r\n", at)
+        length = int(head[at + 15 : stop if stop >= 0 else len(head)])
+        if len(self.buffer) < end + 4 + length:
+            return
+        self.buffer = self.buffer[end + 4 + length :]
+        self.in_flight = False
+        self.loop.done(self, head.startswith(b"http/1.1 200"))
+
+
+class _OpenLoop:
+    """Requests on a fixed schedule whatever the server does; each one's latency runs from its
+    *intended* send time, so a stalled server is charged for the queue behind the stall."""
+
+    def __init__(self, requests: list[bytes], rate: int) -> None:
+        self.requests = requests
+        self.rate = rate
+        self.idle: collections.deque[_Connection] = collections.deque()  # FIFO: all stay warm
+        self.backlog: collections.deque[tuple[float, bytes]] = collections.deque()
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.finished = asyncio.get_running_loop().create_future()
+        self.expected = rate * OPEN_SECONDS
+        self.port = 0
+
+    def dispatch(self, intended: float, request: bytes) -> None:
+        if self.idle:
+            self.idle.popleft().send(intended, request)
+        else:
+            self.backlog.append((intended, request))
+
+    def done(self, connection: _Connection, ok: bool) -> None:
+        self.latencies.append(time.perf_counter() - connection.intended)
+        self.errors += not ok
+        if self.backlog:
+            connection.send(*self.backlog.popleft())
+        else:
+            self.idle.append(connection)
+        if len(self.latencies) == self.expected and not self.finished.done():
+            self.finished.set_result(None)
+
+    def lost(self, connection: _Connection) -> None:
+        """The server closed a connection: its request (if any) is an error; open another."""
+        if connection in self.idle:
+            self.idle.remove(connection)
+        if connection.in_flight:
+            connection.in_flight = False
+            self.latencies.append(time.perf_counter() - connection.intended)
+            self.errors += 1
+        if not self.finished.done():
+            asyncio.get_running_loop().create_task(self.connect())
+
+    async def connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        _, connection = await loop.create_connection(lambda: _Connection(self), "127.0.0.1", self.port)
+        if self.backlog:
+            connection.send(*self.backlog.popleft())
+        else:
+            self.idle.append(connection)
+
+    async def run(self, port: int) -> float:
+        self.port = port
+        for _ in range(CONNECTIONS):
+            await self.connect()
+        start = time.perf_counter() + 0.1
+        for i in range(self.expected):
+            intended = start + i / self.rate
+            delay = intended - time.perf_counter()
+            if delay > 0.0002:
+                await asyncio.sleep(delay)
+            self.dispatch(intended, self.requests[i % len(self.requests)])
+        await self.finished
+        return time.perf_counter() - start
+
+
 async def _open_loop(port: int, paths: list[str], rate: int) -> dict[str, Any]:
-    """Fixed-rate open loop; latency from each request's intended start (see module docstring)."""
-    n = rate * OPEN_SECONDS
-    queue: asyncio.Queue[tuple[float, str]] = asyncio.Queue()
-    latencies: list[float] = []
-    errors = 0
-
-    async def connection() -> None:
-        nonlocal errors
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        while True:
-            intended, path = await queue.get()
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - intended)
-            if not head.startswith(b"HTTP/1.1 200"):
-                errors += 1
-            queue.task_done()
-
-    workers = [asyncio.create_task(connection()) for _ in range(CONNECTIONS)]
-    start = time.perf_counter() + 0.1
-    for i in range(n):
-        intended = start + i / rate
-        delay = intended - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        queue.put_nowait((intended, paths[i % len(paths)]))
-    await queue.join()
-    elapsed = time.perf_counter() - start
-    for worker in workers:
-        worker.cancel()
-    ms = np.array(latencies) * 1000
+    """Fixed-rate open loop (see ``_OpenLoop``); also the generator's own CPU per request."""
+    requests = [f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode() for path in paths]
+    generator = _OpenLoop(requests, rate)
+    cpu = time.process_time()
+    elapsed = await generator.run(port)
+    cpu = time.process_time() - cpu
+    ms = np.array(generator.latencies) * 1000
     return {
         "rate": rate,
-        "requests": n,
-        "achieved_per_s": round(n / elapsed, 1),
-        "errors": errors,
+        "requests": generator.expected,
+        "achieved_per_s": round(generator.expected / elapsed, 1),
+        "errors": generator.errors,
+        "generator_cpu_us_per_request": round(cpu / generator.expected * 1e6, 1),
         "p50_ms": round(float(np.percentile(ms, 50)), 3),
         "p95_ms": round(float(np.percentile(ms, 95)), 3),
         "p99_ms": round(float(np.percentile(ms, 99)), 3),
@@ -143,7 +228,6 @@ def _start_api(artifacts: Path, redis_url: str, port: int) -> subprocess.Popen[b
         TUNEDIN_PORT=str(port),
         TUNEDIN_WORKERS="2",
         TUNEDIN_LOG_FORMAT="json",
-        OMP_NUM_THREADS="1",
     )
     SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
     log = SERVER_LOG.open("wb")
@@ -193,7 +277,7 @@ def main() -> None:
             ("healthz", "/healthz", ["/healthz"]),
         ):
             closed = _wrk(port, path, users, pids)
-            opened = [asyncio.run(_open_loop(port, open_paths, rate)) for rate in RATES]
+            opened = [uvloop.run(_open_loop(port, open_paths, rate)) for rate in RATES]
             result[name] = {
                 "closed_loop": {k: v for k, v in closed.items() if k != "wrk_output"},
                 "open_loop": opened,
@@ -213,8 +297,9 @@ def _markdown(result: dict[str, Any]) -> str:
         "",
         f"Model {result['model_id']} ({result['users']} users), {result['cpus']} CPUs, gunicorn 2 workers, "
         "real Redis, metrics + JSON logs + tracing + rate limits on. Closed loop: wrk -t2 -c32. "
-        f"Open loop: bench/api.py's asyncio generator, {CONNECTIONS} connections, latency from each "
-        "request's intended send time (corrects coordinated omission).",
+        f"Open loop: bench/api.py's own generator (uvloop, bare asyncio protocols, {CONNECTIONS} "
+        "keep-alive connections), latency from each request's intended send time (corrects "
+        "coordinated omission); it runs on the same 2 CPUs, its CPU per request is in api.json.",
         "",
         "| endpoint | saturation req/s | CPU µs/req | errors | rate | p50 ms | p95 ms | p99 ms | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

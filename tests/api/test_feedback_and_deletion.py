@@ -101,7 +101,10 @@ def test_deletion_removes_every_trace_of_the_user(client: TestClient, redis_serv
     removed = response.json()["removed"]
     assert removed["history_events"] == 2 and removed["cached_embeddings"] == 1
     assert removed["feedback_log_entries"] == 2 and removed["rate_limit_counters"] == 1
-    assert removed["in_process_cache_entries"] == 1
+    # this worker's embedding LRU entry and its rendered recommendations
+    assert removed["in_process_cache_entries"] == 2
+    model = client.app.state.tunedin.holder.model  # type: ignore[attr-defined]
+    assert model.results.forget(USER) == 0 and model.results.forget(other) == 1
     remaining = _everything(redis_server)
     assert not [k for k in remaining if k.startswith(keys.user_prefix(USER).encode())]
     assert not [k for k in remaining if f"/user/{USER}/".encode() in k]

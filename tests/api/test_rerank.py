@@ -10,7 +10,7 @@ import pandas as pd
 
 from tunedin_api.model.catalogue import Catalogue
 from tunedin_api.model.loaded import LoadedModel
-from tunedin_api.recommend.rerank import EMBEDDING_WEIGHT, TAG_WEIGHT, _TagSets, select
+from tunedin_api.recommend.rerank import EMBEDDING_WEIGHT, TAG_WEIGHT, select, tag_jaccard
 
 
 def _model(unit: np.ndarray, tags: list[list[str]]) -> LoadedModel:
@@ -54,16 +54,38 @@ def test_diversity_zero_is_the_plain_ranking() -> None:
     assert select(model, rows, flat, 3, 0.0).tolist() == [0, 1, 2]
 
 
-def test_tag_jaccard_counts_tag_slots() -> None:
+def test_tag_jaccard_is_over_distinct_case_insensitive_tags() -> None:
     tags = [["rock", "indie"], ["rock"], ["jazz"], [], ["Rock", "rock", "indie"]]
     model = _model(np.eye(5), tags)
-    sets = _TagSets(model.catalogue, np.arange(5))
-    # against {rock, indie}: 2/2, 1/2, 0/3, 0/2, slots rock+rock+indie all match: 3/(3+2−3)
-    assert np.allclose(sets.jaccard(0), [1.0, 0.5, 0.0, 0.0, 1.5])
-    assert np.allclose(sets.jaccard(3), 0.0)  # no tags: similar to nothing by tags
+    matrix = tag_jaccard(model.catalogue, np.arange(5))
+    # against {rock, indie}: 2/2, 1/2, 0/3, 0/2, {rock, indie} again (Rock = rock): 2/2
+    assert np.allclose(matrix[0], [1.0, 0.5, 0.0, 0.0, 1.0])
+    assert np.allclose(matrix, matrix.T)
+    assert np.allclose(matrix[3], 0.0)  # no tags: similar to nothing by tags, itself included
     # only a subset of the catalogue as candidates, in any order
-    subset = _TagSets(model.catalogue, np.array([2, 0]))
-    assert np.allclose(subset.jaccard(1), [0.0, 1.0])
+    assert np.allclose(
+        tag_jaccard(model.catalogue, np.array([2, 0, 1])), np.array([[1, 0, 0], [0, 1, 0.5], [0, 0.5, 1]])
+    )
+    assert tag_jaccard(model.catalogue, np.array([3, 3])).tolist() == [[0, 0], [0, 0]]
+
+
+def test_the_pool_keeps_the_most_relevant_candidates_in_their_order() -> None:
+    rng = np.random.default_rng(3)
+    n_items = 80
+    vectors = rng.normal(size=(n_items, 8))
+    model = _model(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), [["x"]] * n_items)
+    rows = rng.permutation(n_items)
+    relevance = rng.random(n_items).astype(np.float32)
+    top = np.sort(np.argsort(-relevance)[:20])
+    picks = select(model, rows, relevance, 10, 0.5, pool=20)
+    assert set(picks.tolist()) <= set(top.tolist())
+    assert picks.tolist() == top[select(model, rows[top], relevance[top], 10, 0.5)].tolist()
+    # a pool smaller than k widens to k; a pool at least the candidates changes nothing
+    assert select(model, rows, relevance, 30, 0.5, pool=20).size == 30
+    assert (
+        select(model, rows, relevance, 10, 0.5, pool=500).tolist()
+        == select(model, rows, relevance, 10, 0.5).tolist()
+    )
 
 
 def _reference(

@@ -56,7 +56,7 @@ def test_one_json_log_line_per_request_with_the_correlation_id(
         def explode(*args: object) -> None:
             raise RuntimeError("boom")
 
-        state.recommender.for_user = explode
+        state.recommender.for_user_rendered = explode
         failed = client.get("/v1/users/2/recommendations", headers={"X-Request-ID": "req-fail-1"})
     assert response.headers["x-request-id"] == "req-abc-123"
     assert len(generated) == 32

@@ -21,6 +21,11 @@ _metrics_dir.mkdir(parents=True, exist_ok=True)
 for stale in _metrics_dir.glob("*.db"):
     stale.unlink()
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
+# One thread of numeric work per worker: the workers already use every core, and BLAS/OpenMP
+# pools (numpy's matrix products, FAISS) would only contend with them and spin between requests.
+# Set before a worker imports numpy or faiss; an operator's own setting wins.
+for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers

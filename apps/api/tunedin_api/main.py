@@ -46,12 +46,14 @@ def build_state(settings: Settings, provider: TracerProvider) -> AppState:
     cache = EmbeddingCache(link, tracer, settings.user_cache_size, settings.user_cache_ttl_s)
     return AppState(
         settings=settings,
-        holder=ModelHolder(ArtifactStore(settings.artifacts), settings.search_cache_size),
+        holder=ModelHolder(
+            ArtifactStore(settings.artifacts), settings.search_cache_size, settings.result_cache_size
+        ),
         redis=link,
         history=history,
         cache=cache,
         limiter=RateLimiter(link, settings.rate_limit_user, settings.rate_limit_client),
-        recommender=Recommender(settings, cache, history, tracer),
+        recommender=Recommender(settings, cache, tracer),
         tracer=tracer,
     )
 

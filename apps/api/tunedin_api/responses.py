@@ -10,8 +10,14 @@ from starlette.responses import Response
 _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
+def render(content: Any) -> bytes:
+    return orjson.dumps(content, option=_OPTIONS)
+
+
 class OrjsonResponse(Response):
+    """JSON from plain data; ``bytes`` content is taken as JSON already rendered."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=_OPTIONS)
+        return content if isinstance(content, bytes) else render(content)

@@ -41,7 +41,16 @@ class Settings(CommonSettings):
     search_cache_size: int = Field(
         4096, ge=1, description="In-process LRU of FAISS results per model (query vector and k)."
     )
+    result_cache_size: int = Field(
+        4096,
+        ge=0,
+        description="In-process LRU of rendered recommendations per model, keyed by user, query and "
+        "recent history (0: off).",
+    )
     tag_candidates: int = Field(1000, ge=10, le=20000, description="Candidates when a tag filter is set.")
+    rerank_pool: int = Field(
+        100, ge=10, le=5000, description="Most relevant candidates the MMR diversifies over (at least k)."
+    )
     like_boost: float = Field(0.3, ge=0, description="Pull of liked artists on their neighbours.")
     skip_penalty: float = Field(0.3, ge=0, description="Push of skipped artists on their neighbours.")
     play_penalty: float = Field(0.5, ge=0, description="Push-down of recently played artists.")
@@ -53,4 +62,10 @@ class Settings(CommonSettings):
     cors_origins: list[str] = Field(default_factory=list)
 
     otel_service_name: str = "tunedin-api"
-    trace_sample_ratio: float = Field(1.0, ge=0, le=1)
+    trace_sample_ratio: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Share of new traces recorded (parent-based: a request that arrives in a sampled "
+        "trace is always recorded). 1.0 records every request, at ~0.1 ms of CPU each.",
+    )

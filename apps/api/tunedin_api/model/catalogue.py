@@ -19,12 +19,9 @@ def _tag_list(value: object) -> list[str]:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """One row per item embedding; ``tag_ids`` is ``[n, MAX_TAGS]`` with ``-1`` padding.
-
-    For the reranker the same ids are kept slot-major, ``tag_slots`` ``[MAX_TAGS, n]``, with
-    the padding coded ``len(tag_index)`` (so a lookup table of ``len(tag_index) + 1`` entries
-    covers them), ``tag_counts`` tags per row, and ``tag_rows`` the rows carrying each tag.
-    """
+    """One row per item embedding; ``tag_ids`` is ``[n, MAX_TAGS]``: the ids of an artist's
+    distinct tags (case-insensitive, first ``MAX_TAGS``), ``-1`` padding; ``tag_rows`` the rows
+    carrying each tag."""
 
     artist_ids: np.ndarray
     row_of: dict[int, int]
@@ -35,8 +32,6 @@ class Catalogue:
     tag_index: dict[str, int]
     listeners: np.ndarray
     by_popularity: np.ndarray  # rows, most listeners first
-    tag_slots: np.ndarray
-    tag_counts: np.ndarray
     tag_rows: list[np.ndarray]
 
     @classmethod
@@ -47,11 +42,11 @@ class Catalogue:
         tag_index: dict[str, int] = {}
         tag_ids = np.full((len(tags), MAX_TAGS), -1, dtype=np.int32)
         for row, item_tags in enumerate(tags):
-            for slot, tag in enumerate(item_tags[:MAX_TAGS]):
-                tag_ids[row, slot] = tag_index.setdefault(tag.lower(), len(tag_index))
+            distinct = dict.fromkeys(tag.lower() for tag in item_tags)
+            for slot, tag in enumerate(list(distinct)[:MAX_TAGS]):
+                tag_ids[row, slot] = tag_index.setdefault(tag, len(tag_index))
         listeners = items["listeners"].to_numpy(np.int64)
         valid = tag_ids >= 0
-        slots = np.where(valid, tag_ids, len(tag_index)).T
         row_of_slot = np.broadcast_to(np.arange(len(tags))[:, None], tag_ids.shape)[valid]
         tag_of_slot = tag_ids[valid]
         order = np.argsort(tag_of_slot, kind="stable")
@@ -67,8 +62,6 @@ class Catalogue:
             tag_index=tag_index,
             listeners=listeners,
             by_popularity=np.argsort(-listeners, kind="stable"),
-            tag_slots=np.ascontiguousarray(slots, dtype=np.int32),
-            tag_counts=valid.sum(axis=1),
             tag_rows=[sorted_rows[a:b] for a, b in itertools.pairwise(bounds)],
         )
 

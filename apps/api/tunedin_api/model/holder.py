@@ -18,9 +18,11 @@ log = logging.getLogger(__name__)
 
 
 class ModelHolder:
-    def __init__(self, store: ArtifactStore, search_cache_size: int = 4096) -> None:
+    def __init__(
+        self, store: ArtifactStore, search_cache_size: int = 4096, result_cache_size: int = 4096
+    ) -> None:
         self.store = store
-        self.search_cache_size = search_cache_size
+        self.cache_sizes = (search_cache_size, result_cache_size)
         self.model: LoadedModel | None = None
         self.refused: tuple[str, int] | None = None  # (model id, manifest mtime) of the last refusal
         self.last_error: str | None = None
@@ -46,7 +48,7 @@ class ModelHolder:
             if self.refused == (wanted, stamp):
                 return False
             try:
-                loaded = await asyncio.to_thread(load_model, self.store, wanted, self.search_cache_size)
+                loaded = await asyncio.to_thread(load_model, self.store, wanted, *self.cache_sizes)
             except (ContractError, OSError, ValueError, KeyError) as exc:
                 self._refuse(wanted, " ".join(str(exc).split()), stamp)
                 return False

@@ -12,6 +12,7 @@ import pandas as pd
 
 from tunedin_api.model.catalogue import Catalogue
 from tunedin_api.model.listening import Listening
+from tunedin_api.model.result_cache import ResultCache
 from tunedin_api.model.search_cache import SearchCache
 from tunedin_common.contract import (
     INTERACTIONS_FILE,
@@ -60,13 +61,16 @@ class LoadedModel:
     report: MetricsReport  # metrics.json: LightGCN against the baselines, and the training curve
     loaded_at: datetime
     searches: SearchCache = field(default_factory=lambda: SearchCache(4096), compare=False, repr=False)
+    results: ResultCache = field(default_factory=lambda: ResultCache(4096), compare=False, repr=False)
 
     @property
     def model_id(self) -> str:
         return self.manifest.model_id
 
 
-def load_model(store: ArtifactStore, model_id: str, search_cache_size: int = 4096) -> LoadedModel:
+def load_model(
+    store: ArtifactStore, model_id: str, search_cache_size: int = 4096, result_cache_size: int = 4096
+) -> LoadedModel:
     """Verify and load ``model_id``; ContractError when it is not servable or inconsistent."""
     manifest = store.require_servable(model_id)
     directory = store.model_dir(model_id)
@@ -103,4 +107,5 @@ def load_model(store: ArtifactStore, model_id: str, search_cache_size: int = 409
         report=report,
         loaded_at=datetime.fromtimestamp(time.time()).astimezone(),
         searches=SearchCache(search_cache_size),
+        results=ResultCache(result_cache_size),
     )

@@ -8,40 +8,33 @@ the history, so the same request shape searches once per model. The cache lives 
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import numpy as np
 
-from tunedin_api.telemetry import metrics
+from tunedin_api.model.lru import Lru
 
 Result = tuple[np.ndarray, np.ndarray]  # (rows, scores), read-only
+Key = tuple[bytes, int]
 
 
 class SearchCache:
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[tuple[bytes, int], Result] = OrderedDict()
+        self._lru: Lru[Key, Result] = Lru(size, "search")
+
+    @property
+    def size(self) -> int:
+        return self._lru.size
 
     @staticmethod
-    def key(vector: np.ndarray, k: int) -> tuple[bytes, int]:
+    def key(vector: np.ndarray, k: int) -> Key:
         return np.ascontiguousarray(vector, dtype=np.float32).tobytes(), k
 
-    def get(self, key: tuple[bytes, int]) -> Result | None:
-        found = self._entries.get(key)
-        if found is None:
-            metrics.CACHE_SEARCH_MISS.inc()
-            return None
-        self._entries.move_to_end(key)
-        metrics.CACHE_SEARCH_HIT.inc()
-        return found
+    def get(self, key: Key) -> Result | None:
+        return self._lru.get(key)
 
-    def put(self, key: tuple[bytes, int], rows: np.ndarray, scores: np.ndarray) -> Result:
+    def put(self, key: Key, rows: np.ndarray, scores: np.ndarray) -> Result:
         rows.flags.writeable = False
         scores.flags.writeable = False
-        self._entries[key] = (rows, scores)
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-        return rows, scores
+        return self._lru.put(key, (rows, scores))
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._lru)

@@ -16,10 +16,9 @@ def explain(
     sims = model.item_unit[picks] @ model.item_unit[anchors].T
     sims[picks[:, None] == anchors[None, :]] = -np.inf
     best = sims.argmax(axis=1)
-    reasons = []
-    for position, anchor in enumerate(best.tolist()):
-        if not np.isfinite(sims[position, anchor]):
-            reasons.append(fallback)
-            continue
-        reasons.append(f"because you {verbs[anchor]} {model.catalogue.names[int(anchors[anchor])]}")
-    return reasons
+    found = np.isfinite(sims[np.arange(picks.size), best]).tolist()
+    names, anchor_rows = model.catalogue.names, anchors.tolist()
+    return [
+        f"because you {verbs[anchor]} {names[anchor_rows[anchor]]}" if ok else fallback
+        for anchor, ok in zip(best.tolist(), found, strict=True)
+    ]

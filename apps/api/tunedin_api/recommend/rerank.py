@@ -64,57 +64,80 @@ def adjust(
     return adjusted
 
 
-class _TagSets:
-    """The candidates' tag ids slot-major (``[MAX_TAGS, n]``, padding coded past every tag), so
-    the tag Jaccard of every candidate against one pick is one table lookup and a few sums."""
+def tag_jaccard(catalogue: Catalogue, rows: np.ndarray) -> np.ndarray:
+    """``[n, n]`` tag Jaccard ``|A ∩ B| / |A ∪ B|`` of the candidates ``rows`` (0 for two tagless
+    artists): their tags one-hot over the candidates' own vocabulary, intersections by one
+    matrix product."""
+    slots = catalogue.tag_ids[rows].ravel()  # distinct ids per row, −1 padding
+    valid = slots >= 0
+    owner = np.flatnonzero(valid) // catalogue.tag_ids.shape[1]
+    tags = slots[valid]
+    if tags.size == 0:
+        return np.zeros((rows.size, rows.size), dtype=np.float32)
+    order = np.argsort(tags, kind="stable")
+    ordered = tags[order]
+    first = np.empty(ordered.size, dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    local = np.empty(tags.size, dtype=np.intp)
+    local[order] = np.cumsum(first) - 1  # each tag's column in the local vocabulary
+    onehot = np.zeros((rows.size, int(first.sum())), dtype=np.float32)
+    onehot[owner, local] = 1.0
+    inter = onehot @ onehot.T
+    sizes = valid.reshape(rows.size, -1).sum(axis=1, dtype=np.float32)
+    union = sizes[:, None] + sizes[None, :] - inter
+    np.maximum(union, 1.0, out=union)  # 0 only when both are tagless, and then inter is 0
+    jaccard: np.ndarray = inter / union
+    return jaccard
 
-    def __init__(self, catalogue: Catalogue, rows: np.ndarray) -> None:
-        self.padding = len(catalogue.tag_index)
-        self.slots = catalogue.tag_slots[:, rows]
-        self.sizes = catalogue.tag_counts[rows]
-        self.member = np.zeros(self.padding + 1, dtype=bool)
 
-    def jaccard(self, pick: int) -> np.ndarray:
-        """|tags ∩ tags[pick]| / |tags ∪ tags[pick]| for every candidate, counted over tag slots
-        (an id twice in a row counts twice, as in ``tag_ids``)."""
-        valid = self.slots[:, pick]
-        valid = valid[valid < self.padding]
-        if valid.size == 0:
-            return np.zeros(self.sizes.size, dtype=np.float32)
-        member = self.member
-        member[valid] = True
-        inter = member[self.slots].sum(axis=0)
-        member[valid] = False
-        union = self.sizes + valid.size - inter  # ≥ valid.size ≥ 1
-        jaccard: np.ndarray = (inter / union).astype(np.float32)
-        return jaccard
+def similarity(model: LoadedModel, rows: np.ndarray) -> np.ndarray:
+    """``[n, n]`` MMR similarity of the candidates: ``0.8 · cosine + 0.2 · tag Jaccard``."""
+    unit = model.item_unit[rows]
+    matrix: np.ndarray = unit @ unit.T
+    matrix *= EMBEDDING_WEIGHT
+    matrix += TAG_WEIGHT * tag_jaccard(model.catalogue, rows)
+    return matrix
 
 
 def select(
-    model: LoadedModel, rows: np.ndarray, relevance: np.ndarray, k: int, diversity: float
+    model: LoadedModel,
+    rows: np.ndarray,
+    relevance: np.ndarray,
+    k: int,
+    diversity: float,
+    pool: int | None = None,
 ) -> np.ndarray:
     """Positions into ``rows`` of the ``k`` picks, in order.
 
-    Greedy MMR: each step takes the best ``(1 − λ) · relevance − λ · nearest`` among the
-    candidates not yet picked (the first one on ties), then raises ``nearest`` to each
-    candidate's similarity with the new pick.
+    Greedy MMR over the ``pool`` most relevant candidates (all when ``None``): each step takes
+    the best ``(1 − λ) · relevance − λ · nearest`` among the candidates not yet picked (the
+    first one on ties), ``nearest`` being a candidate's highest similarity to a pick so far.
+    The similarities are one ``[pool, pool]`` matrix, so a step is a few vector operations.
     """
     k = min(k, rows.size)
     if diversity <= 0 or k <= 1:
         return np.argsort(-relevance, kind="stable")[:k]
-    unit = model.item_unit[rows]
-    tags = _TagSets(model.catalogue, rows)
+    if pool is not None and rows.size > max(pool, k):
+        size = max(pool, k)
+        top: np.ndarray = np.sort(np.argpartition(-relevance, size - 1)[:size])  # rows' order kept
+        picks: np.ndarray = top[_mmr(model, rows[top], relevance[top], k, diversity)]
+        return picks
+    return _mmr(model, rows, relevance, k, diversity)
+
+
+def _mmr(model: LoadedModel, rows: np.ndarray, relevance: np.ndarray, k: int, diversity: float) -> np.ndarray:
+    penalty = similarity(model, rows)
+    penalty *= diversity
     base = (1.0 - diversity) * relevance
-    nearest = np.full(rows.size, -np.inf, dtype=np.float32)
     picks = np.empty(k, dtype=np.int64)
-    pick = int(np.argmax(relevance))
-    for step in range(k):
-        if step:
-            pick = int(np.argmax(base - diversity * nearest))
+    pick = int(relevance.argmax())
+    picks[0] = pick
+    score = base - penalty[pick]  # MMR of every candidate after the first pick
+    score[pick] = -np.inf
+    for step in range(1, k):
+        pick = int(score.argmax())
         picks[step] = pick
-        if step == k - 1:
-            break
-        similarity = EMBEDDING_WEIGHT * (unit @ unit[pick]) + TAG_WEIGHT * tags.jaccard(pick)
-        np.maximum(nearest, similarity, out=nearest)
-        nearest[pick] = np.inf  # picked: its MMR is −inf from now on (maximum keeps it)
+        np.minimum(score, base - penalty[pick], out=score)
+        score[pick] = -np.inf  # picked: never again
     return picks

@@ -10,14 +10,24 @@ import numpy as np
 from opentelemetry.trace import Tracer
 
 from tunedin_api.model.loaded import LoadedModel
+from tunedin_api.model.result_cache import ResultKey
 from tunedin_api.recommend.reasons import explain
 from tunedin_api.recommend.rerank import Feedback, Weights, adjust, scale, select
+from tunedin_api.responses import render
 from tunedin_api.settings import Settings
 from tunedin_api.store.embedding_cache import EmbeddingCache
-from tunedin_api.store.history import History, HistoryStore
+from tunedin_api.store.history import Event, History
 from tunedin_api.telemetry import metrics
 
 _NONE = np.empty(0, dtype=np.int64)
+
+
+def _rows(model: LoadedModel, history: History, event: Event) -> np.ndarray:
+    """Item rows of the artists in the history with ``event`` (ones the model knows), newest first."""
+    if not history.events:
+        return _NONE
+    known = model.catalogue.row_of
+    return model.catalogue.rows([a for a in history.artists(event) if a in known])
 
 
 @dataclass(frozen=True)
@@ -41,18 +51,28 @@ class Plan:
 
 
 class Recommender:
-    def __init__(
-        self, settings: Settings, cache: EmbeddingCache, history: HistoryStore, tracer: Tracer
-    ) -> None:
+    def __init__(self, settings: Settings, cache: EmbeddingCache, tracer: Tracer) -> None:
         self.settings = settings
         self.cache = cache
-        self.history = history
         self.tracer = tracer
         self.weights = Weights(settings.like_boost, settings.skip_penalty, settings.play_penalty)
 
     # ------------------------------------------------------------------ entry points
-    async def for_user(self, model: LoadedModel, user_id: int, query: Query) -> dict[str, Any]:
-        history = await self.history.recent(user_id)
+    async def for_user_rendered(
+        self, model: LoadedModel, user_id: int, history: History, query: Query
+    ) -> bytes:
+        """``for_user`` as JSON, from the model's result cache when the same user, query and
+        history were answered before."""
+        tags = tuple(query.tags) if query.tags else None
+        key = ResultKey(user_id, query.k, query.diversity, query.exclude_listened, tags, history.raw)
+        body = model.results.get(key)
+        if body is None:
+            body = model.results.put(key, render(await self.for_user(model, user_id, history, query)))
+        return body
+
+    async def for_user(
+        self, model: LoadedModel, user_id: int, history: History, query: Query
+    ) -> dict[str, Any]:
         plan = await self._plan_user(model, user_id, history, query.exclude_listened)
         items = self._recommend(model, plan, query)
         return {"user_id": user_id, "model_id": model.model_id, "strategy": plan.strategy, "items": items}
@@ -86,10 +106,7 @@ class Recommender:
     async def _plan_user(
         self, model: LoadedModel, user_id: int, history: History, exclude_listened: bool
     ) -> Plan:
-        known = model.catalogue.row_of
-        liked = model.catalogue.rows([a for a in history.artists("like") if a in known])
-        played = model.catalogue.rows([a for a in history.artists("play") if a in known])
-        skipped = model.catalogue.rows([a for a in history.artists("skip") if a in known])
+        liked, played, skipped = (_rows(model, history, event) for event in ("like", "play", "skip"))
         feedback = Feedback(liked, skipped, played)
         recent = np.concatenate([liked, played])
         recent_verbs = ["liked"] * liked.size + ["listen to"] * played.size
@@ -114,7 +131,7 @@ class Recommender:
         if rows.size == 0:
             return []
         relevance = adjust(model, rows, scale(scores), plan.feedback, self.weights)
-        picks = select(model, rows, relevance, query.k, query.diversity)
+        picks = select(model, rows, relevance, query.k, query.diversity, self.settings.rerank_pool)
         chosen = rows[picks]
         fallback = "popular with listeners" if plan.strategy == "popular" else "close to your taste"
         reasons = explain(model, chosen, plan.anchors, plan.verbs, fallback)

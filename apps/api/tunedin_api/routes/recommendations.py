@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
-from tunedin_api.deps import Model, RateLimit, State
+from tunedin_api.deps import AboutUser, Model, RateLimit, State
 from tunedin_api.errors import unknown_artists
 from tunedin_api.recommend.service import Query as RecQuery
 from tunedin_api.responses import OrjsonResponse
@@ -17,12 +17,9 @@ from tunedin_api.schemas import (
     Diversity,
     K,
     RecommendationsOut,
-    UserId,
 )
 
-router = APIRouter(
-    prefix="/v1", tags=["recommendations"], dependencies=[RateLimit], responses=ERROR_RESPONSES
-)
+router = APIRouter(prefix="/v1", tags=["recommendations"], responses=ERROR_RESPONSES)
 
 
 def _tags(raw: str | None) -> list[str] | None:
@@ -34,19 +31,18 @@ def _tags(raw: str | None) -> list[str] | None:
 
 @router.get("/users/{user_id}/recommendations", response_model=RecommendationsOut)
 async def recommendations(
-    user_id: Annotated[UserId, Path()],
-    state: State,
-    model: Model,
+    user: AboutUser,
     k: Annotated[K, Query()] = 20,
     diversity: Annotated[Diversity, Query()] = 0.3,
     exclude_listened: bool = True,
     tags: Annotated[str | None, Query(max_length=512, description="Comma-separated tag filter.")] = None,
 ) -> Any:
     query = RecQuery(k=k, diversity=diversity, exclude_listened=exclude_listened, tags=_tags(tags))
-    return OrjsonResponse(await state.recommender.for_user(model, user_id, query))
+    recommender = user.state.recommender
+    return OrjsonResponse(await recommender.for_user_rendered(user.model, user.user_id, user.history, query))
 
 
-@router.post("/recommendations", response_model=ColdStartOut)
+@router.post("/recommendations", response_model=ColdStartOut, dependencies=[RateLimit])
 async def cold_start(body: ColdStartIn, state: State, model: Model) -> Any:
     unknown = model.catalogue.unknown(body.artist_ids)
     if unknown:

@@ -7,18 +7,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from tunedin_api.deps import Model, RateLimit, State
+from tunedin_api.deps import AboutUser, RateLimit, State
 from tunedin_api.responses import OrjsonResponse
 from tunedin_api.routes.artists import artist_payload
 from tunedin_api.schemas import ERROR_RESPONSES, DeletionOut, HistoryOut, UserId
 
-router = APIRouter(prefix="/v1/users", tags=["users"], dependencies=[RateLimit], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1/users", tags=["users"], responses=ERROR_RESPONSES)
 TOP_ARTISTS = 10
 
 
 @router.get("/{user_id}/history", response_model=HistoryOut)
-async def history(user_id: Annotated[UserId, Path()], state: State, model: Model) -> Any:
-    recent = await state.history.recent(user_id)
+async def history(user: AboutUser) -> Any:
+    model, recent = user.model, user.history
     catalogue = model.catalogue
     events = [
         {
@@ -31,11 +31,11 @@ async def history(user_id: Annotated[UserId, Path()], state: State, model: Model
         }
         for e in recent.events
     ]
-    row = model.user_row.get(user_id)
+    row = model.user_row.get(user.user_id)
     top = model.listening.of(row)[:TOP_ARTISTS].tolist() if row is not None else []
     return OrjsonResponse(
         {
-            "user_id": user_id,
+            "user_id": user.user_id,
             "events": events,
             "top_artists": [artist_payload(model, r) for r in top],
             "complete": recent.available,
@@ -43,11 +43,12 @@ async def history(user_id: Annotated[UserId, Path()], state: State, model: Model
     )
 
 
-@router.delete("/{user_id}", response_model=DeletionOut)
+@router.delete("/{user_id}", response_model=DeletionOut, dependencies=[RateLimit])
 async def delete_user(user_id: Annotated[UserId, Path()], state: State) -> Any:
     history_events, embeddings, logged = await state.history.delete_user(user_id)
     rate_limits = await state.limiter.forget_user(user_id)
-    local = state.cache.forget(user_id)
+    model = state.holder.model
+    local = state.cache.forget(user_id) + (model.results.forget(user_id) if model is not None else 0)
     return OrjsonResponse(
         {
             "user_id": user_id,

@@ -9,6 +9,7 @@ from typing import Literal, cast
 import orjson
 from redis.exceptions import RedisError
 
+from tunedin_api.ratelimit import ListRead
 from tunedin_api.store import keys
 from tunedin_api.store.redis_link import RedisLink, RedisUnavailableError
 
@@ -28,6 +29,7 @@ class HistoryEvent:
 class History:
     events: list[HistoryEvent]  # newest first
     available: bool  # False: Redis was down, the events are unknown
+    raw: bytes | None = None  # the events as stored, one per line (None: unavailable)
 
     def artists(self, *kinds: Event) -> list[int]:
         seen: dict[int, None] = {}
@@ -45,20 +47,20 @@ class HistoryStore:
         self.stream_maxlen = stream_maxlen
         self.key = key
 
-    async def recent(self, user_id: int) -> History:
-        """The user's events, newest first; an empty, unavailable history when Redis is down."""
-        try:
-            raw = await self.link.require().lrange(keys.history(user_id), 0, self.length - 1)
-        except RedisUnavailableError:
-            return History([], False)
-        except (RedisError, OSError) as exc:
-            self.link.failed(exc)
+    def read(self, user_id: int) -> ListRead:
+        """The read of the user's recent events (done with the rate-limit hit, one round trip)."""
+        return ListRead(keys.history(user_id), self.length - 1)
+
+    @staticmethod
+    def parse(raw: list[bytes] | None) -> History:
+        """The events of a read, newest first; ``None`` (Redis was down): empty, unavailable."""
+        if raw is None:
             return History([], False)
         events = []
         for item in raw:
             data = orjson.loads(item)
             events.append(HistoryEvent(int(data["a"]), data["e"], float(data["t"])))
-        return History(events, True)
+        return History(events, True, b"\n".join(raw))
 
     async def add(self, user_id: int, artist_id: int, event: Event) -> int:
         """Record one event in the history and the stream; the history length after it."""

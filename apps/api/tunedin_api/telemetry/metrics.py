@@ -42,7 +42,8 @@ FAISS_SEARCH = Histogram(
 )
 CACHE_REQUESTS = Counter(
     "tunedin_cache_requests",
-    "Cache lookups by level (local, redis: user embeddings; search: FAISS results) and result.",
+    "Cache lookups by level (local, redis: user embeddings; search: FAISS results; result: rendered "
+    "recommendations) and result.",
     ["level", "result"],
 )
 MODEL_INFO = Gauge(
