@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import redis
 from fastapi.testclient import TestClient
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from tests.api.conftest import api_settings, open_client
 from tests.api.support import RedisServer
 from tunedin_api.settings import Settings
 from tunedin_api.store import keys
+from tunedin_common.contract import ArtifactStore
 
 USER = 5
 
@@ -117,3 +122,32 @@ def test_deletion_removes_every_trace_of_the_user(client: TestClient, redis_serv
     assert any(k.startswith(keys.user_prefix(other).encode()) for k in remaining)
     assert len(_stream(db)) == 2
     assert client.get(f"/v1/users/{USER}/history").json()["events"] == []
+
+
+def test_deletion_reaches_the_caches_of_every_other_worker(
+    published: tuple[ArtifactStore, str], redis_server: RedisServer, spans: InMemorySpanExporter
+) -> None:
+    """Two app instances on one Redis stand for two gunicorn workers (or replicas)."""
+    redis_server.client().flushall()
+    settings = api_settings(published[0], redis_server.url)
+    with open_client(settings, spans) as worker_a, open_client(settings, spans) as worker_b:
+        state_b = worker_b.app.state.tunedin  # type: ignore[attr-defined]
+        for worker in (worker_a, worker_b):
+            assert worker.get(f"/v1/users/{USER}/recommendations").status_code == 200
+            assert worker.get("/v1/users/8/recommendations").status_code == 200
+        _wait_for(lambda: state_b.forgets.subscribed.is_set())
+        assert (USER in {key[1] for key in state_b.cache._local}) and len(state_b.holder.model.results) == 2
+
+        assert worker_a.delete(f"/v1/users/{USER}").status_code == 200
+
+        _wait_for(lambda: USER not in {key[1] for key in state_b.cache._local})
+        assert state_b.holder.model.results.forget(USER) == 0  # its recommendations went too
+        assert {key[1] for key in state_b.cache._local} == {8}  # the other user's are kept
+        assert state_b.holder.model.results.forget(8) == 1
+
+
+def _wait_for(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)

@@ -8,6 +8,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from tests.api.conftest import api_settings, open_client
 from tests.api.support import RedisServer
+from tunedin_api.store import keys
 from tunedin_common.contract import ArtifactStore
 
 READS = [
@@ -56,5 +57,10 @@ def test_reads_survive_a_redis_outage_and_writes_recover(
             assert again.status_code == 202
             assert client.get("/v1/users/2/history").json()["complete"] is True
             assert "tunedin_redis_up 1.0" in client.get("/metrics").text
+            # the forget broadcast subscribed again to the restarted server
+            while server.client().pubsub_numsub(keys.FORGET_CHANNEL) != [(keys.FORGET_CHANNEL.encode(), 1)]:
+                assert time.monotonic() < deadline, "the forget broadcast did not resubscribe"
+                time.sleep(0.05)
+            assert client.delete("/v1/users/2").status_code == 200
     finally:
         server.stop()

@@ -24,6 +24,7 @@ from tunedin_api.routes import artists, feedback, recommendations, service, user
 from tunedin_api.settings import Settings
 from tunedin_api.state import AppState
 from tunedin_api.store.embedding_cache import EmbeddingCache
+from tunedin_api.store.forget_broadcast import ForgetBroadcast
 from tunedin_api.store.history import HistoryStore
 from tunedin_api.store.redis_link import RedisLink
 from tunedin_api.telemetry.context import install_request_id_filter, use_orjson_log_lines
@@ -55,6 +56,7 @@ def build_state(settings: Settings, provider: TracerProvider) -> AppState:
         limiter=RateLimiter(link, settings.rate_limit_user, settings.rate_limit_client),
         recommender=Recommender(settings, cache, tracer),
         tracer=tracer,
+        forgets=ForgetBroadcast(link),
     )
 
 
@@ -69,6 +71,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     tasks = [
         asyncio.create_task(state.holder.watch(state.settings.model_poll_s)),
         asyncio.create_task(state.redis.watch(state.settings.redis_check_s)),
+        asyncio.create_task(state.forgets.listen(state.forget_locally, state.settings.redis_check_s)),
     ]
     try:
         yield

@@ -11,6 +11,7 @@ from tunedin_api.ratelimit import RateLimiter
 from tunedin_api.recommend.service import Recommender
 from tunedin_api.settings import Settings
 from tunedin_api.store.embedding_cache import EmbeddingCache
+from tunedin_api.store.forget_broadcast import ForgetBroadcast
 from tunedin_api.store.history import HistoryStore
 from tunedin_api.store.redis_link import RedisLink
 
@@ -25,3 +26,9 @@ class AppState:
     limiter: RateLimiter
     recommender: Recommender
     tracer: Tracer
+    forgets: ForgetBroadcast
+
+    def forget_locally(self, user_id: int) -> int:
+        """Drop this process's cached embedding and recommendations of ``user_id``; how many."""
+        model = self.holder.model
+        return self.cache.forget(user_id) + (model.results.forget(user_id) if model is not None else 0)

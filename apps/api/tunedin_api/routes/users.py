@@ -47,8 +47,8 @@ async def history(user: AboutUser) -> Any:
 async def delete_user(user_id: Annotated[UserId, Path()], state: State) -> Any:
     history_events, embeddings, logged = await state.history.delete_user(user_id)
     rate_limits = await state.limiter.forget_user(user_id)
-    model = state.holder.model
-    local = state.cache.forget(user_id) + (model.results.forget(user_id) if model is not None else 0)
+    local = state.forget_locally(user_id)
+    await state.forgets.publish(user_id)  # the other workers and replicas drop their copies
     return OrjsonResponse(
         {
             "user_id": user_id,
@@ -60,6 +60,8 @@ async def delete_user(user_id: Annotated[UserId, Path()], state: State) -> Any:
                 "in_process_cache_entries": local,
             },
             "stores": ["redis", "process"],
-            "note": "the published model's training data is the batch pipeline's and is not changed here",
+            "note": "in_process_cache_entries counts this process; every other API process drops its "
+            "copies on the forget broadcast. The published model's training data is the batch "
+            "pipeline's and is not changed here",
         }
     )

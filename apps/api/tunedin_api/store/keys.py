@@ -8,6 +8,7 @@ import hmac
 
 FEEDBACK_STREAM = "tunedin:feedback"
 RATE_LIMIT_PREFIX = "tunedin:ratelimit"
+FORGET_CHANNEL = "tunedin:forget"  # pub/sub: user ids every API process drops from its caches
 
 
 def user_prefix(user_id: int) -> str:
