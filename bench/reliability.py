@@ -11,7 +11,7 @@ the full run:
 * ``make test-reliability`` (part of ``make test``): the same checks at small scale
   (``TUNEDIN_RELIABILITY_SCALE=short``); its report goes to ``test-output/reliability/``.
 
-Load generator: asyncio + aiohttp, open loop. Request ``i`` has the intended send time
+Load generator: asyncio (uvloop) + aiohttp, open loop. Request ``i`` has the intended send time
 ``start + i / rate`` and is sent then, whether or not earlier requests have answered (a pool of
 keep-alive connections carries them); its latency is measured from that intended time, so a
 stalled server is charged for the whole queue behind the stall (no coordinated omission).
@@ -41,6 +41,7 @@ import orjson
 import pandas as pd
 import psutil
 import redis
+import uvloop
 
 from tests.api.support import RedisServer, free_port, published_store
 from tunedin_common.contract import (
@@ -535,7 +536,7 @@ def run_load(
 ) -> LoadRun:
     """Open-loop mixed traffic at ``rate`` requests/s for ``seconds``; ``actions`` run at their offsets."""
     requests = traffic(cat, int(rate * seconds), seed)
-    return asyncio.run(_load(base, requests, rate, actions or [], rss_probe, max_pending=rate * 10))
+    return uvloop.run(_load(base, requests, rate, actions or [], rss_probe, max_pending=rate * 10))
 
 
 def rss_growth(samples: list[tuple[float, float]], warmup_s: float) -> dict[str, float]:

@@ -136,3 +136,26 @@ def test_tag_mask_is_case_insensitive_and_ignores_unknown_tags() -> None:
     assert model.catalogue.tag_mask(["ROCK"]).tolist() == [True, True, False, True]
     assert model.catalogue.tag_mask(["jazz", "nope"]).tolist() == [False, False, True, True]
     assert not model.catalogue.tag_mask(["nope"]).any()
+
+
+def test_name_search_ranks_prefix_matches_first_then_listeners() -> None:
+    names = ["Radiohead", "The Radio Dept.", "Radio Moscow", "Audioslave", "radiant", "Nirvana", "Zed"]
+    items = pd.DataFrame(
+        {
+            "artist_id": np.arange(len(names), dtype=np.int64),
+            "name": names,
+            "top_tags": [[] for _ in names],
+            "listeners": np.array([50, 90, 10, 70, 5, 100, 1], dtype=np.int64),
+        }
+    )
+    catalogue = Catalogue.from_items(items)
+    assert [names[r] for r in catalogue.search("RADI", 10)] == [
+        "Radiohead",
+        "Radio Moscow",
+        "radiant",
+        "The Radio Dept.",
+    ]
+    assert [names[r] for r in catalogue.search("radi", 2)] == ["Radiohead", "Radio Moscow"]
+    assert [names[r] for r in catalogue.search("a", 3)] == ["Audioslave", "Nirvana", "The Radio Dept."]
+    assert catalogue.search("d\nr", 5) == [] and catalogue.search("qqq", 5) == []
+    assert [names[r] for r in catalogue.search("zed", 5)] == ["Zed"]  # the last name too

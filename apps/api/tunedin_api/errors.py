@@ -36,8 +36,16 @@ async def _validation(request: Request, exc: Exception) -> OrjsonResponse:
     return OrjsonResponse({"detail": _readable(list(exc.errors()))}, status_code=422)
 
 
+# FastAPI's 400 for a body that is not even text; malformed JSON is a 422 everywhere else
+_UNDECODABLE_BODY = "There was an error parsing the body"
+
+
 async def _http(request: Request, exc: Exception) -> OrjsonResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400 and exc.detail == _UNDECODABLE_BODY:
+        return OrjsonResponse(
+            {"detail": "the request body is not valid JSON: it is not UTF-8 text"}, status_code=422
+        )
     return OrjsonResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 

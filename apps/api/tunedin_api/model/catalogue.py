@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from dataclasses import dataclass
 
@@ -33,6 +34,9 @@ class Catalogue:
     listeners: np.ndarray
     by_popularity: np.ndarray  # rows, most listeners first
     tag_rows: list[np.ndarray]
+    haystack: str  # every lower-case name, most listeners first, one per line
+    starts: list[int]  # where each name of ``haystack`` starts
+    popular_rows: list[int]  # the row of each name of ``haystack``
 
     @classmethod
     def from_items(cls, items: pd.DataFrame) -> Catalogue:
@@ -52,17 +56,24 @@ class Catalogue:
         order = np.argsort(tag_of_slot, kind="stable")
         bounds = np.searchsorted(tag_of_slot[order], np.arange(len(tag_index) + 1))
         sorted_rows = row_of_slot[order]
+        by_popularity = np.argsort(-listeners, kind="stable")
+        lower_names = [name.lower() for name in names]
+        popular = [lower_names[row].replace("\n", " ") for row in by_popularity.tolist()]
+        starts = list(itertools.accumulate((len(name) + 1 for name in popular[:-1]), initial=0))
         return cls(
             artist_ids=artist_ids,
             row_of={int(a): row for row, a in enumerate(artist_ids.tolist())},
             names=names,
-            lower_names=[name.lower() for name in names],
+            lower_names=lower_names,
             tags=tags,
             tag_ids=tag_ids,
             tag_index=tag_index,
             listeners=listeners,
-            by_popularity=np.argsort(-listeners, kind="stable"),
+            by_popularity=by_popularity,
             tag_rows=[sorted_rows[a:b] for a, b in itertools.pairwise(bounds)],
+            haystack="\n".join(popular),
+            starts=starts,
+            popular_rows=by_popularity.tolist(),
         )
 
     def __len__(self) -> int:
@@ -84,8 +95,26 @@ class Catalogue:
         return hit
 
     def search(self, query: str, limit: int) -> list[int]:
-        """Rows whose name contains ``query``: prefix matches first, then by listeners."""
+        """Rows whose name contains ``query``: prefix matches first, then by listeners.
+
+        ``str.find`` walks the names in popularity order, so matches come out ranked and the
+        walk stops once ``limit`` prefix matches are found (each outranks every other match)."""
         needle = query.lower()
-        hits = [row for row, name in enumerate(self.lower_names) if needle in name]
-        hits.sort(key=lambda row: (not self.lower_names[row].startswith(needle), -self.listeners[row]))
-        return hits[:limit]
+        if not needle or "\n" in needle or limit <= 0:
+            return []
+        prefix: list[int] = []
+        inside: list[int] = []
+        haystack, starts = self.haystack, self.starts
+        at = haystack.find(needle)
+        while at >= 0:
+            name = bisect.bisect_right(starts, at) - 1
+            if at == starts[name]:
+                prefix.append(self.popular_rows[name])
+                if len(prefix) == limit:
+                    break
+            elif len(inside) < limit:
+                inside.append(self.popular_rows[name])
+            if name + 1 >= len(starts):
+                break
+            at = haystack.find(needle, starts[name + 1])
+        return (prefix + inside)[:limit]
