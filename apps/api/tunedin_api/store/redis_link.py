@@ -27,16 +27,20 @@ class RedisUnavailableError(Exception):
 
 class RedisLink:
     def __init__(self, url: str, timeout_s: float) -> None:
-        self.client: aioredis.Redis = aioredis.Redis.from_url(
+        # A blocking pool: when every connection is busy a call waits (up to the timeout) for one
+        # instead of failing, so a burst of requests is backpressure, never "Redis is down".
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
+            max_connections=64,
+            timeout=timeout_s,
             socket_timeout=timeout_s,
             socket_connect_timeout=timeout_s,
             # One immediate retry on a broken connection: after Redis restarts, each pooled
             # connection to the old server fails once on first use; the retry reconnects. While
             # Redis is really down the retry is refused at once as well. Timeouts are not retried.
             retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-            max_connections=64,
         )
+        self.client: aioredis.Redis = aioredis.Redis(connection_pool=pool)
         self.up = False
         metrics.REDIS_UP.set(0)
 
