@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from tunedin_api import heap
 from tunedin_api.model.loaded import LoadedModel, load_model
 from tunedin_api.telemetry import metrics
 from tunedin_common.contract import CURRENT_FILE, MODEL_MANIFEST_FILE, ArtifactStore, ContractError
@@ -58,6 +59,7 @@ class ModelHolder:
             self.last_error = None
             metrics.set_model(loaded.model_id, previous.model_id if previous else None)
             metrics.MODEL_SWAPS.inc()
+            heap.settle()  # the new model is long-lived: keep it out of full collections
             log.info(
                 "serving model %s (was %s)",
                 loaded.model_id,
