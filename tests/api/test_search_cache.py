@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from tests.api.conftest import api_settings, open_client
+from tests.api.support import RedisServer
 from tunedin_api.model.loaded import load_model
 from tunedin_api.model.search_cache import SearchCache
+from tunedin_api.recommend import service
 from tunedin_common.contract import ArtifactStore
 
 
@@ -46,3 +51,36 @@ def test_each_loaded_model_starts_with_an_empty_cache(published: tuple[ArtifactS
     assert len(model.searches) == 0 and model.searches.size == 7
     model.searches.put(model.searches.key(model.user_embeddings[0], 5), np.arange(5), np.ones(5))
     assert len(load_model(store, model_id).searches) == 0  # a swap brings a new, empty cache
+
+
+def test_a_growing_history_keeps_hitting_one_search(
+    published: tuple[ArtifactStore, str],
+    redis_server: RedisServer,
+    spans: InMemorySpanExporter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each new event excludes one more artist; the candidate count is rounded up, so the
+    user's FAISS search is reused instead of redone per event (at most one step is crossed).
+    The test model has 80 artists, so the step is made smaller than the shipped one."""
+    step = 8
+    monkeypatch.setattr(service, "SEARCH_STEP", step)
+    redis_server.client().flushall()
+    settings = api_settings(published[0], redis_server.url, candidates=10)
+    with open_client(settings, spans) as client:
+        model = client.app.state.tunedin.holder.model  # type: ignore[attr-defined]
+        assert len(model.catalogue) > 5 * step  # the search asks fewer than all artists
+        user = next(iter(model.user_row))
+        assert client.get(f"/v1/users/{user}/recommendations", params={"k": 5}).status_code == 200
+        searches = _search_misses(client)
+        for artist in model.catalogue.artist_ids[-3:].tolist():
+            event = {"user_id": user, "artist_id": artist, "event": "play"}
+            assert client.post("/v1/feedback", json=event).status_code == 202
+            body = client.get(f"/v1/users/{user}/recommendations", params={"k": 5}).json()
+            assert body["strategy"] == "model" and artist not in {i["artist_id"] for i in body["items"]}
+        assert _search_misses(client) - searches <= 1
+
+
+def _search_misses(client: TestClient) -> float:
+    line = 'tunedin_cache_requests_total{level="search",result="miss"} '
+    found = [row for row in client.get("/metrics").text.splitlines() if row.startswith(line)]
+    return float(found[0].removeprefix(line)) if found else 0.0

@@ -20,6 +20,10 @@ from tunedin_api.store.history import Event, History
 from tunedin_api.telemetry import metrics
 
 _NONE = np.empty(0, dtype=np.int64)
+# Candidate counts are rounded up to a multiple of this: the count grows with what a request
+# excludes (the user's recent history), and rounding lets a user's searches keep hitting one
+# search-cache entry while their history grows, instead of a fresh FAISS search per event.
+SEARCH_STEP = 64
 
 
 def _rows(model: LoadedModel, history: History, event: Event) -> np.ndarray:
@@ -140,7 +144,8 @@ class Recommender:
     def _candidates(self, model: LoadedModel, plan: Plan, query: Query) -> tuple[np.ndarray, np.ndarray]:
         n_items = len(model.catalogue)
         wanted = self.settings.tag_candidates if query.tags else self.settings.candidates
-        n = min(n_items, max(wanted, 4 * query.k) + int(plan.excluded.size))
+        needed = max(wanted, 4 * query.k) + int(plan.excluded.size)
+        n = min(n_items, -(-needed // SEARCH_STEP) * SEARCH_STEP)
         if plan.vector is None:
             rows = model.catalogue.by_popularity[:n] if not query.tags else model.catalogue.by_popularity
             scores = np.log1p(model.catalogue.listeners[rows]).astype(np.float32)
