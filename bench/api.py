@@ -6,7 +6,7 @@ endpoint of the same app) the same way:
 
 * closed loop: Debian's ``wrk`` (2 threads, 32 connections, a Lua script picking a random user
   per request) gives requests/s at saturation;
-* open loop: this module's own generator (uvloop, bare asyncio protocols) sends at a fixed rate
+* open loop: ``bench.open_loop`` (uvloop, bare asyncio protocols) sends at a fixed rate
   (1000 and 2000/s) over a pool of keep-alive connections. Each request has an *intended* start
   time on a fixed schedule and its latency is measured from that time, not from when a
   connection was free to send it, so a stalled server is charged for the whole queue behind the
@@ -20,7 +20,6 @@ Writes ``bench/results/api.json`` and ``bench/results/api.md``.
 from __future__ import annotations
 
 import asyncio
-import collections
 import json
 import os
 import random
@@ -37,6 +36,7 @@ import numpy as np
 import pandas as pd
 import uvloop
 
+from bench.open_loop import Answer, Pool, request_bytes, run_schedule
 from tests.api.support import RedisServer, free_port
 from tunedin_common.contract import MODEL_USERS_FILE, ArtifactStore
 
@@ -92,127 +92,37 @@ def _wrk(port: int, path: str, users: list[int], pids: list[int]) -> dict[str, A
     }
 
 
-class _Connection(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection, one request in flight: a bare protocol, no streams,
-    so the generator spends as little CPU as it can next to the server it measures."""
-
-    def __init__(self, loop: _OpenLoop) -> None:
-        self.loop = loop
-        self.transport: asyncio.Transport | None = None
-        self.buffer = b""
-        self.intended = 0.0
-        self.in_flight = False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.transport = None
-        self.loop.lost(self)
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def send(self, intended: float, request: bytes) -> None:
-        self.intended = intended
-        self.in_flight = True
-        assert self.transport is not None
-        self.transport.write(request)
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        end = self.buffer.find(b"\r\n\r\n")
-        if end < 0:
-            return
-        head = self.buffer[:end].lower()
-        at = head.find(b"content-length:")
-        if at < 0:
-            raise RuntimeError(f"a response without Content-Length: {head[:200]!r}")
-        stop = head.find(b"\r\n", at)
-        length = int(head[at + 15 : stop if stop >= 0 else len(head)])
-        if len(self.buffer) < end + 4 + length:
-            return
-        self.buffer = self.buffer[end + 4 + length :]
-        self.in_flight = False
-        self.loop.done(self, head.startswith(b"http/1.1 200"))
-
-
-class _OpenLoop:
-    """Requests on a fixed schedule whatever the server does; each one's latency runs from its
-    *intended* send time, so a stalled server is charged for the queue behind the stall."""
-
-    def __init__(self, requests: list[bytes], rate: int) -> None:
-        self.requests = requests
-        self.rate = rate
-        self.idle: collections.deque[_Connection] = collections.deque()  # FIFO: all stay warm
-        self.backlog: collections.deque[tuple[float, bytes]] = collections.deque()
-        self.latencies: list[float] = []
-        self.errors = 0
-        self.finished = asyncio.get_running_loop().create_future()
-        self.expected = rate * OPEN_SECONDS
-        self.port = 0
-
-    def dispatch(self, intended: float, request: bytes) -> None:
-        if self.idle:
-            self.idle.popleft().send(intended, request)
-        else:
-            self.backlog.append((intended, request))
-
-    def done(self, connection: _Connection, ok: bool) -> None:
-        self.latencies.append(time.perf_counter() - connection.intended)
-        self.errors += not ok
-        if self.backlog:
-            connection.send(*self.backlog.popleft())
-        else:
-            self.idle.append(connection)
-        if len(self.latencies) == self.expected and not self.finished.done():
-            self.finished.set_result(None)
-
-    def lost(self, connection: _Connection) -> None:
-        """The server closed a connection: its request (if any) is an error; open another."""
-        if connection in self.idle:
-            self.idle.remove(connection)
-        if connection.in_flight:
-            connection.in_flight = False
-            self.latencies.append(time.perf_counter() - connection.intended)
-            self.errors += 1
-        if not self.finished.done():
-            asyncio.get_running_loop().create_task(self.connect())
-
-    async def connect(self) -> None:
-        loop = asyncio.get_running_loop()
-        _, connection = await loop.create_connection(lambda: _Connection(self), "127.0.0.1", self.port)
-        if self.backlog:
-            connection.send(*self.backlog.popleft())
-        else:
-            self.idle.append(connection)
-
-    async def run(self, port: int) -> float:
-        self.port = port
-        for _ in range(CONNECTIONS):
-            await self.connect()
-        start = time.perf_counter() + 0.1
-        for i in range(self.expected):
-            intended = start + i / self.rate
-            delay = intended - time.perf_counter()
-            if delay > 0.0002:
-                await asyncio.sleep(delay)
-            self.dispatch(intended, self.requests[i % len(self.requests)])
-        await self.finished
-        return time.perf_counter() - start
-
-
 async def _open_loop(port: int, paths: list[str], rate: int) -> dict[str, Any]:
-    """Fixed-rate open loop (see ``_OpenLoop``); also the generator's own CPU per request."""
-    requests = [f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode() for path in paths]
-    generator = _OpenLoop(requests, rate)
+    """Fixed-rate open loop (``bench.open_loop``); also the generator's own CPU per request."""
+    requests = [request_bytes("GET", path) for path in paths]
+    expected = rate * OPEN_SECONDS
+    latencies: list[float] = []
+    errors = 0
+    finished = asyncio.get_running_loop().create_future()
+
+    def done(_: int, answer: Answer) -> None:
+        nonlocal errors
+        latencies.append(answer.latency_s)
+        errors += answer.status != 200
+        if len(latencies) == expected and not finished.done():
+            finished.set_result(None)
+
+    pool = Pool("127.0.0.1", port, CONNECTIONS)
+    await pool.open()
     cpu = time.process_time()
-    elapsed = await generator.run(port)
+    start = time.perf_counter() + 0.1
+    await run_schedule(pool, [requests[i % len(requests)] for i in range(expected)], rate, done, start)
+    await finished
+    elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu
-    ms = np.array(generator.latencies) * 1000
+    await pool.close()
+    ms = np.array(latencies) * 1000
     return {
         "rate": rate,
-        "requests": generator.expected,
-        "achieved_per_s": round(generator.expected / elapsed, 1),
-        "errors": generator.errors,
-        "generator_cpu_us_per_request": round(cpu / generator.expected * 1e6, 1),
+        "requests": expected,
+        "achieved_per_s": round(expected / elapsed, 1),
+        "errors": errors,
+        "generator_cpu_us_per_request": round(cpu / expected * 1e6, 1),
         "p50_ms": round(float(np.percentile(ms, 50)), 3),
         "p95_ms": round(float(np.percentile(ms, 95)), 3),
         "p99_ms": round(float(np.percentile(ms, 99)), 3),
@@ -297,7 +207,7 @@ def _markdown(result: dict[str, Any]) -> str:
         "",
         f"Model {result['model_id']} ({result['users']} users), {result['cpus']} CPUs, gunicorn 2 workers, "
         "real Redis, metrics + JSON logs + tracing + rate limits on. Closed loop: wrk -t2 -c32. "
-        f"Open loop: bench/api.py's own generator (uvloop, bare asyncio protocols, {CONNECTIONS} "
+        f"Open loop: bench/open_loop.py (uvloop, bare asyncio protocols, {CONNECTIONS} "
         "keep-alive connections), latency from each request's intended send time (corrects "
         "coordinated omission); it runs on the same 2 CPUs, its CPU per request is in api.json.",
         "",

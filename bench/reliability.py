@@ -11,44 +11,31 @@ the full run:
 * ``make test-reliability`` (part of ``make test``): the same checks at small scale
   (``TUNEDIN_RELIABILITY_SCALE=short``); its report goes to ``test-output/reliability/``.
 
-Load generator: asyncio (uvloop) + aiohttp, open loop. Request ``i`` has the intended send time
-``start + i / rate`` and is sent then, whether or not earlier requests have answered (a pool of
-keep-alive connections carries them); its latency is measured from that intended time, so a
-stalled server is charged for the whole queue behind the stall (no coordinated omission).
+The mixed traffic and its open-loop generator are in ``bench.mixed_load``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-import numpy as np
-import orjson
-import pandas as pd
 import psutil
 import redis
-import uvloop
 
 from tests.api.support import RedisServer, free_port, published_store
 from tunedin_common.contract import (
     INDEX_META_FILE,
-    MODEL_ITEMS_FILE,
     MODEL_MANIFEST_FILE,
-    MODEL_USERS_FILE,
     ArtifactStore,
     atomic_write_bytes,
     file_entries,
@@ -62,8 +49,6 @@ SHORT_RESULTS = REPO / "test-output" / "reliability"
 SCALE_ENV = "TUNEDIN_RELIABILITY_SCALE"
 REDIS_PASSWORD = "rel-redis-secret-5f1d2c"  # only in the test stack: the logs must never show it
 PSEUDONYM_KEY = "rel-pseudonym-key-9a7e41"  # ditto
-MIX = {"recommendations": 0.5, "similar": 0.2, "search": 0.15, "feedback": 0.15}
-RSS_BOUND_MIB = 64.0  # the stack's RSS may not grow more than this after the warm-up
 
 
 @dataclass(frozen=True)
@@ -336,225 +321,6 @@ def point_current(store: ArtifactStore, model_id: str) -> None:
     atomic_write_bytes(store.current_file, f"{model_id}\n".encode("ascii"))
 
 
-# ------------------------------------------------------------------ traffic
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    users: list[int]
-    artists: list[int]
-    prefixes: list[str]
-
-    @staticmethod
-    def of(store: ArtifactStore, model_id: str) -> Catalogue:
-        directory = store.model_dir(model_id)
-        users = pd.read_parquet(directory / MODEL_USERS_FILE)["user_id"].astype(int).tolist()
-        items = pd.read_parquet(directory / MODEL_ITEMS_FILE, columns=["artist_id", "name"])
-        names = [str(n) for n in items["name"].tolist() if str(n)[:3].strip()]
-        prefixes = sorted({n[:3] for n in names})
-        return Catalogue(users, items["artist_id"].astype(int).tolist(), prefixes)
-
-
-@dataclass(frozen=True)
-class Req:
-    kind: str
-    method: str
-    path: str
-    params: dict[str, str] | None = None
-    body: dict[str, Any] | None = None
-
-
-def traffic(cat: Catalogue, n: int, seed: int = 0) -> list[Req]:
-    """``n`` requests of the mix ``MIX`` over real users, artists and name prefixes."""
-    rng = random.Random(seed)
-    kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=n)
-    out = []
-    for kind in kinds:
-        if kind == "recommendations":
-            out.append(Req(kind, "GET", f"/v1/users/{rng.choice(cat.users)}/recommendations"))
-        elif kind == "similar":
-            out.append(Req(kind, "GET", f"/v1/artists/{rng.choice(cat.artists)}/similar", {"k": "20"}))
-        elif kind == "search":
-            out.append(Req(kind, "GET", "/v1/artists", {"q": rng.choice(cat.prefixes), "limit": "10"}))
-        else:
-            body = {
-                "user_id": rng.choice(cat.users),
-                "artist_id": rng.choice(cat.artists),
-                "event": rng.choice(("play", "like", "skip")),
-            }
-            out.append(Req(kind, "POST", "/v1/feedback", body=body))
-    return out
-
-
-@dataclass
-class Outcome:
-    kind: str
-    intended: float  # seconds since the run's start
-    latency_s: float  # from the intended send time
-    status: int  # 0: no HTTP answer (connection error, timeout, shed)
-    model_id: str | None = None
-    error: str | None = None
-    retry_after: str | None = None
-
-
-@dataclass
-class LoadRun:
-    rate: int
-    seconds: float
-    outcomes: list[Outcome]
-    elapsed_s: float
-    rss: list[tuple[float, float]]  # (t, MiB)
-    marks: dict[str, float] = field(default_factory=dict)  # event name → t
-    accepted_feedback: list[dict[str, Any]] = field(default_factory=list)
-
-    def statuses(self, kinds: tuple[str, ...] | None = None) -> Counter[int]:
-        return Counter(o.status for o in self.outcomes if kinds is None or o.kind in kinds)
-
-    def count_5xx(self) -> int:
-        return sum(1 for o in self.outcomes if o.status >= 500)
-
-    def failed(self) -> int:
-        """No answer, or an answer other than the one expected of a healthy API (2xx)."""
-        return sum(1 for o in self.outcomes if not 200 <= o.status < 300)
-
-    def latency_ms(self, kinds: tuple[str, ...] | None = None) -> dict[str, float]:
-        values = [o.latency_s for o in self.outcomes if o.status and (kinds is None or o.kind in kinds)]
-        if not values:
-            return {}
-        ms = np.array(values) * 1000
-        return {
-            "p50_ms": round(float(np.percentile(ms, 50)), 2),
-            "p95_ms": round(float(np.percentile(ms, 95)), 2),
-            "p99_ms": round(float(np.percentile(ms, 99)), 2),
-            "max_ms": round(float(ms.max()), 2),
-        }
-
-    def achieved_rate(self) -> float:
-        return round(len(self.outcomes) / self.elapsed_s, 1) if self.elapsed_s else 0.0
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "target_rate": self.rate,
-            "seconds": self.seconds,
-            "requests": len(self.outcomes),
-            "achieved_rate": self.achieved_rate(),
-            "statuses": {str(k): v for k, v in sorted(self.statuses().items())},
-            "failed": self.failed(),
-            "failed_pct": round(100 * self.failed() / max(len(self.outcomes), 1), 4),
-            "5xx": self.count_5xx(),
-            "latency": self.latency_ms(),
-            "latency_by_kind": {k: self.latency_ms((k,)) for k in MIX},
-            "errors": dict(Counter(o.error for o in self.outcomes if o.error).most_common(5)),
-        }
-
-
-Action = Callable[[], None]
-
-
-async def _load(
-    base: str,
-    requests: list[Req],
-    rate: int,
-    actions: list[tuple[float, str, Action]],
-    rss_probe: Callable[[], float] | None,
-    max_pending: int,
-) -> LoadRun:
-    outcomes: list[Outcome] = []
-    accepted: list[dict[str, Any]] = []
-    rss: list[tuple[float, float]] = []
-    marks: dict[str, float] = {}
-    timeout = aiohttp.ClientTimeout(total=15)
-    connector = aiohttp.TCPConnector(limit=128, force_close=False)
-    pending: set[asyncio.Task[None]] = set()
-    start = time.perf_counter() + 0.2
-
-    async with aiohttp.ClientSession(base, connector=connector, timeout=timeout) as session:
-
-        async def send(req: Req, intended: float) -> None:
-            status, model_id, error, retry = 0, None, None, None
-            try:
-                async with session.request(req.method, req.path, params=req.params, json=req.body) as resp:
-                    raw = await resp.read()
-                    status = resp.status
-                    retry = resp.headers.get("Retry-After")
-                    if status == 200 and req.kind in ("recommendations", "similar"):
-                        model_id = orjson.loads(raw).get("model_id")
-            except (aiohttp.ClientError, TimeoutError, orjson.JSONDecodeError) as exc:
-                error = type(exc).__name__
-            done = time.perf_counter()
-            outcomes.append(
-                Outcome(req.kind, intended - start, done - intended, status, model_id, error, retry)
-            )
-            if status == 202 and req.body is not None:
-                accepted.append(req.body)
-
-        async def sample_rss() -> None:
-            assert rss_probe is not None
-            while True:
-                rss.append((time.perf_counter() - start, await asyncio.to_thread(rss_probe)))
-                await asyncio.sleep(1.0)
-
-        async def run_actions() -> None:
-            for at, name, action in sorted(actions, key=lambda a: a[0]):
-                delay = start + at - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                marks[name] = time.perf_counter() - start
-                await asyncio.to_thread(action)
-                marks[f"{name}:done"] = time.perf_counter() - start
-
-        sampler = asyncio.create_task(sample_rss()) if rss_probe else None
-        actor = asyncio.create_task(run_actions())
-        for i, req in enumerate(requests):
-            intended = start + i / rate
-            delay = intended - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if len(pending) >= max_pending:  # the server is far behind: count it as a failure
-                outcomes.append(Outcome(req.kind, intended - start, 0.0, 0, error="shed"))
-                continue
-            task = asyncio.create_task(send(req, intended))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-        if pending:
-            await asyncio.wait(set(pending), timeout=30)
-        elapsed = time.perf_counter() - start
-        await actor
-        if sampler is not None:
-            sampler.cancel()
-    return LoadRun(rate, len(requests) / rate, outcomes, elapsed, rss, marks, accepted)
-
-
-def run_load(
-    base: str,
-    cat: Catalogue,
-    rate: int,
-    seconds: float,
-    actions: list[tuple[float, str, Action]] | None = None,
-    rss_probe: Callable[[], float] | None = None,
-    seed: int = 0,
-) -> LoadRun:
-    """Open-loop mixed traffic at ``rate`` requests/s for ``seconds``; ``actions`` run at their offsets."""
-    requests = traffic(cat, int(rate * seconds), seed)
-    return uvloop.run(_load(base, requests, rate, actions or [], rss_probe, max_pending=rate * 10))
-
-
-def rss_growth(samples: list[tuple[float, float]], warmup_s: float) -> dict[str, float]:
-    """RSS after the warm-up vs at the end (medians of 5 samples), and the peak."""
-    after = [mib for t, mib in samples if t >= warmup_s]
-    if len(after) < 4:
-        raise AssertionError(f"too few RSS samples after the warm-up: {samples}")
-    first = float(np.median(after[:5]))
-    last = float(np.median(after[-5:]))
-    return {
-        "warm_mib": round(first, 1),
-        "end_mib": round(last, 1),
-        "peak_mib": round(max(after), 1),
-        "growth_mib": round(last - first, 1),
-        "bound_mib": RSS_BOUND_MIB,
-    }
-
-
 # ------------------------------------------------------------------ metrics
 
 
@@ -629,7 +395,8 @@ class Report:
             f"Written by `{'make bench-reliability' if s.name == 'full' else 'make test-reliability'}` "
             f"({s.name} scale) on {payload['written_at']}, {payload['cpus']} CPUs, loopback only: "
             "gunicorn with 2 uvicorn workers, a real redis-server, a real model. Open-loop load "
-            "(asyncio + aiohttp), latency from each request's intended send time.",
+            "(bench/open_loop.py: bare asyncio protocols on uvloop, 128 keep-alive connections), "
+            "latency from each request's intended send time.",
             "",
             "| check | held | figures |",
             "| --- | --- | --- |",

@@ -8,16 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.reliability import (
-    ApiStack,
-    Catalogue,
-    Cleanup,
-    DurableRedis,
-    Report,
-    Scale,
-    clone_store,
-    prepare_source,
-)
+from bench.mixed_load import Catalogue
+from bench.reliability import ApiStack, Cleanup, DurableRedis, Report, Scale, clone_store, prepare_source
 from tunedin_common.contract import ArtifactStore
 
 

@@ -9,15 +9,8 @@ from pathlib import Path
 import httpx
 import redis
 
-from bench.reliability import (
-    PSEUDONYM_KEY,
-    REDIS_PASSWORD,
-    Catalogue,
-    Report,
-    iter_redis_dump,
-    metric,
-    scrape,
-)
+from bench.mixed_load import Catalogue
+from bench.reliability import PSEUDONYM_KEY, REDIS_PASSWORD, Report, iter_redis_dump, metric, scrape
 from tests.reliability.conftest import StackFactory
 from tunedin_api.store import keys
 from tunedin_common.contract import ArtifactStore

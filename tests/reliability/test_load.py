@@ -8,17 +8,15 @@ import time
 
 import httpx
 
+from bench.mixed_load import Catalogue, rss_growth, run_load
 from bench.reliability import (
     ApiStack,
-    Catalogue,
     Report,
     Scale,
     clone_model,
     corrupt_model,
     metric,
     point_current,
-    rss_growth,
-    run_load,
     scrape,
 )
 from tests.reliability.conftest import StackFactory

@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import orjson
 
-from bench.reliability import PSEUDONYM_KEY, Catalogue, Report, Scale, cache_hit_ratio, run_load, scrape
+from bench.mixed_load import Catalogue, run_load
+from bench.reliability import PSEUDONYM_KEY, Report, Scale, cache_hit_ratio, scrape
 from tests.reliability.conftest import StackFactory
 from tunedin_api.store import keys
 
