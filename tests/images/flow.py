@@ -1,0 +1,173 @@
+"""The stack the chart describes, running in containers: the pipeline Jobs into a named
+volume (the PVC), then Redis, the API and the frontend on one network (see ``conftest.flow``).
+
+Every container gets the command, args, env, user, read-only root, dropped capabilities,
+no-new-privileges, resource limits and emptyDir mounts that `helm template` renders for it
+(``engine.PodRun``). ``running_flow`` starts it all and removes it all afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.chart.support import one, render
+from tests.conftest import ARCHIVE_NAME, REPO_ROOT, find_test_data
+from tests.images.engine import Obj, PodRun, docker, logs, secret_values, wait_until
+
+RELEASE_PREFIX = "tunedin"  # tests.chart.support.RELEASE renders names tunedin-*
+LOCAL_BASE_IMAGE = os.environ.get("LOCAL_BASE_IMAGE", "localbase/python:3.11-slim-bookworm")
+REDIS_TEST_IMAGE = "tunedin-test-redis:local"
+SIZES_REPORT = REPO_ROOT / "test-output" / "images" / "sizes.json"
+TRAIN_ENV = {"TUNEDIN_EPOCHS": "6", "TUNEDIN_EVAL_EVERY": "3"}
+# Last.fm user 2 is the first user of the data set; the API knows every trained user.
+KNOWN_USER = 2
+
+
+def http_get(url: str, timeout: float = 10) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as err:
+        return int(err.code), bytes(err.read())
+
+
+def http_post_json(url: str, payload: object, timeout: float = 10) -> tuple[int, bytes, dict[str, str]]:
+    """POST a JSON body; the status, the body and the response headers (lower-case names)."""
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            return int(response.status), bytes(response.read()), headers
+    except urllib.error.HTTPError as err:
+        return int(err.code), bytes(err.read()), {k.lower(): v for k, v in err.headers.items()}
+
+
+def published_port(container: str, port: int) -> str:
+    out = docker("port", container, f"{port}/tcp").stdout.split()
+    assert out, f"{container} publishes no port {port}"
+    return f"http://{out[0]}"
+
+
+@dataclass
+class Flow:
+    """What the flow fixture leaves running, and what the pipeline printed."""
+
+    prefix: str
+    network: str
+    objs: tuple[Obj, ...]
+    api_url: str
+    frontend_url: str
+    pipeline_output: str
+    model_id: str
+    redis_name: str
+    api_name: str
+
+
+def rendered_objs() -> tuple[Obj, ...]:
+    data = find_test_data()
+    if data is None:
+        pytest.fail("the Last.fm data was not found: run `make test-data` or set TUNEDIN_TEST_DATA")
+    sets = [f"trainer.env.{k}={v}" for k, v in TRAIN_ENV.items()]
+    sets.append(f"trainer.env.TUNEDIN_DATA_SOURCE=/data/{ARCHIVE_NAME}")
+    return render(sets=tuple(sets))
+
+
+@contextmanager
+def running_flow(objs: tuple[Obj, ...]) -> Iterator[Flow]:
+    data = find_test_data()
+    assert data is not None
+    docker("version", timeout=30)
+    docker(
+        "build", "--quiet", "--build-arg", f"BASE_IMAGE={LOCAL_BASE_IMAGE}",
+        "-f", str(Path(__file__).with_name("redis.Dockerfile")), "-t", REDIS_TEST_IMAGE,
+        str(Path(__file__).parent),
+    )  # fmt: skip
+    prefix = f"tunedin-test-{secrets.token_hex(3)}"
+    network, volume = f"{prefix}-net", f"{prefix}-artifacts"
+    containers: list[str] = []
+    docker("network", "create", network)
+    docker("volume", "create", volume)
+    claims = {f"{RELEASE_PREFIX}-artifacts": volume}
+    secrets_by_key = secret_values(objs)
+    try:
+        # The two pipeline Jobs, in the chart's order; the init container of the second one
+        # waits for a complete model. The data folder stands in for TUNEDIN_DATA_SOURCE's URL.
+        started = time.monotonic()
+        output = ""
+        data_mount = ["--mount", f"type=bind,source={data},target=/data,readonly"]
+        for job_name in (f"{RELEASE_PREFIX}-prepare-train-r1", f"{RELEASE_PREFIX}-index-publish-r1"):
+            pod = one(objs, "Job", job_name)["spec"]["template"]["spec"]
+            for container in [*pod.get("initContainers", []), *pod["containers"]]:
+                run = PodRun(pod, container, claims, secrets_by_key)
+                name = f"{prefix}-{container['name']}"
+                argv = run.argv(name, detach=False, network="none", extra=["--rm", *data_mount])
+                result = docker(*argv, timeout=900, check=False)
+                output += f"--- {container['name']} ---\n{result.stdout}{result.stderr}"
+                assert result.returncode == 0, f"{container['name']} failed:\n{output[-8000:]}"
+        print(f"\npipeline in containers: {time.monotonic() - started:.0f} s")
+
+        # Redis with the password the chart's Secret holds (the chart's own Redis image is public).
+        redis_name = f"{RELEASE_PREFIX}-redis-headless"
+        redis_password = secrets_by_key[(f"{RELEASE_PREFIX}-redis", "redis-password")]
+        docker(
+            "run", "--detach", "--name", redis_name, "--network", network, "--read-only",
+            "--user", "10001:10001", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+            "--tmpfs", "/tmp:rw,size=64m", REDIS_TEST_IMAGE,
+            "--port", "6379", "--bind", "0.0.0.0", "--dir", "/tmp", "--save", "", "--appendonly", "no",
+            "--requirepass", redis_password,
+        )  # fmt: skip
+        containers.append(redis_name)
+
+        api_deploy = one(objs, "Deployment", f"{RELEASE_PREFIX}-api")["spec"]["template"]["spec"]
+        [api_container] = api_deploy["containers"]
+        api_name = f"{RELEASE_PREFIX}-api"
+        api_port = api_container["ports"][0]["containerPort"]
+        api_run = PodRun(api_deploy, api_container, claims, secrets_by_key)
+        publish = ["--publish", f"127.0.0.1::{api_port}"]
+        docker(*api_run.argv(api_name, detach=True, network=network, extra=publish))
+        containers.append(api_name)
+        api_url = published_port(api_name, api_port)
+
+        fe_deploy = one(objs, "Deployment", f"{RELEASE_PREFIX}-frontend")["spec"]["template"]["spec"]
+        [fe_container] = fe_deploy["containers"]
+        fe_name = f"{prefix}-frontend"
+        fe_port = fe_container["ports"][0]["containerPort"]
+        fe_run = PodRun(fe_deploy, fe_container, claims, secrets_by_key)
+        docker(*fe_run.argv(
+            fe_name, detach=True, network=network,
+            extra=["--publish", f"127.0.0.1::{fe_port}"],
+            extra_env={"TUNEDIN_API_UPSTREAM": f"http://{api_name}:{api_port}"},
+        ))  # fmt: skip
+        containers.append(fe_name)
+        frontend_url = published_port(fe_name, fe_port)
+
+        try:
+            wait_until(lambda: http_get(f"{api_url}/readyz")[0] == 200, timeout=90, what="API /readyz")
+        except AssertionError as err:
+            raise AssertionError(f"{err}\n{logs(api_name)}\n{logs(redis_name)}") from err
+        status, body = http_get(f"{api_url}/v1/model")
+        assert status == 200, body
+        model_id = str(json.loads(body)["model_id"])
+        yield Flow(prefix, network, objs, api_url, frontend_url, output, model_id, redis_name, api_name)
+    except BaseException:
+        for name in containers:
+            print(logs(name))
+        raise
+    finally:
+        for name in containers:
+            docker("rm", "--force", name, check=False, timeout=60)
+        docker("network", "rm", network, check=False, timeout=60)
+        docker("volume", "rm", volume, check=False, timeout=60)
