@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import orjson
@@ -146,6 +146,7 @@ TIMEOUT_S = 15.0
 
 
 async def _load(
+    host: str,
     port: int,
     requests: list[Req],
     rate: int,
@@ -165,7 +166,7 @@ async def _load(
         )
         for req in requests
     ]
-    pool = Pool("127.0.0.1", port, CONNECTIONS, TIMEOUT_S, max_pending)
+    pool = Pool(host, port, CONNECTIONS, TIMEOUT_S, max_pending)
     await pool.open()
     finished = asyncio.get_running_loop().create_future()
     start = time.perf_counter() + 0.2
@@ -230,8 +231,11 @@ def run_load(
 ) -> LoadRun:
     """Open-loop mixed traffic at ``rate`` requests/s for ``seconds``; ``actions`` run at their offsets."""
     requests = traffic(cat, int(rate * seconds), seed)
-    port = int(base.rsplit(":", 1)[1].split("/", 1)[0])
-    return uvloop.run(_load(port, requests, rate, actions or [], rss_probe, max_pending=rate * 10))
+    url = urlsplit(base)
+    assert url.hostname is not None and url.port is not None, f"{base} names no host and port"
+    return uvloop.run(
+        _load(url.hostname, url.port, requests, rate, actions or [], rss_probe, max_pending=rate * 10)
+    )
 
 
 def rss_growth(samples: list[tuple[float, float]], warmup_s: float) -> dict[str, float]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -216,4 +217,4 @@ async def run_schedule(
         delay = intended - time.perf_counter()
         if delay > 0.0002:
             await asyncio.sleep(delay)
-        pool.submit(intended, request, lambda answer, i=i: done(i, answer))  # type: ignore[misc]
+        pool.submit(intended, request, functools.partial(done, i))
