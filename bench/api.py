@@ -19,7 +19,6 @@ Writes ``bench/results/api.json`` and ``bench/results/api.md``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
@@ -36,7 +35,7 @@ import numpy as np
 import pandas as pd
 import uvloop
 
-from bench.open_loop import Answer, Pool, request_bytes, run_schedule
+from bench.open_loop import Answer, Pool, request_bytes, run_to_end
 from tests.api.support import RedisServer, free_port
 from tunedin_common.contract import MODEL_USERS_FILE, ArtifactStore
 
@@ -98,22 +97,19 @@ async def _open_loop(port: int, paths: list[str], rate: int) -> dict[str, Any]:
     expected = rate * OPEN_SECONDS
     latencies: list[float] = []
     errors = 0
-    finished = asyncio.get_running_loop().create_future()
 
     def done(_: int, answer: Answer) -> None:
         nonlocal errors
         latencies.append(answer.latency_s)
         errors += answer.status != 200
-        if len(latencies) == expected and not finished.done():
-            finished.set_result(None)
 
     pool = Pool("127.0.0.1", port, CONNECTIONS)
     await pool.open()
     cpu = time.process_time()
     start = time.perf_counter() + 0.1
-    await run_schedule(pool, [requests[i % len(requests)] for i in range(expected)], rate, done, start)
-    await finished
-    elapsed = time.perf_counter() - start
+    elapsed = await run_to_end(
+        pool, [requests[i % len(requests)] for i in range(expected)], rate, done, start
+    )
     cpu = time.process_time() - cpu
     await pool.close()
     ms = np.array(latencies) * 1000

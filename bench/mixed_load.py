@@ -24,7 +24,7 @@ import orjson
 import pandas as pd
 import uvloop
 
-from bench.open_loop import Answer, Pool, request_bytes, run_schedule
+from bench.open_loop import Answer, Pool, request_bytes, run_to_end
 from tunedin_common.contract import MODEL_ITEMS_FILE, MODEL_USERS_FILE, ArtifactStore
 
 MIX = {"recommendations": 0.5, "similar": 0.2, "search": 0.15, "feedback": 0.15}
@@ -168,7 +168,6 @@ async def _load(
     ]
     pool = Pool(host, port, CONNECTIONS, TIMEOUT_S, max_pending)
     await pool.open()
-    finished = asyncio.get_running_loop().create_future()
     start = time.perf_counter() + 0.2
 
     def done(i: int, answer: Answer) -> None:
@@ -189,8 +188,6 @@ async def _load(
         )
         if answer.status == 202 and req.body is not None:
             accepted.append(req.body)
-        if len(outcomes) == len(requests) and not finished.done():
-            finished.set_result(None)
 
     async def sample_rss() -> None:
         assert rss_probe is not None
@@ -209,10 +206,7 @@ async def _load(
 
     sampler = asyncio.create_task(sample_rss()) if rss_probe else None
     actor = asyncio.create_task(run_actions())
-    await run_schedule(pool, raw, rate, done, start)
-    if requests:
-        await asyncio.wait([finished], timeout=TIMEOUT_S + 15)
-    elapsed = time.perf_counter() - start
+    elapsed = await run_to_end(pool, raw, rate, done, start, timeout_s=TIMEOUT_S + 15)
     await actor
     if sampler is not None:
         sampler.cancel()

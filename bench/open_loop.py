@@ -218,3 +218,29 @@ async def run_schedule(
         if delay > 0.0002:
             await asyncio.sleep(delay)
         pool.submit(intended, request, functools.partial(done, i))
+
+
+async def run_to_end(
+    pool: Pool,
+    requests: list[bytes],
+    rate: int,
+    done: Callable[[int, Answer], None],
+    start: float,
+    timeout_s: float | None = None,
+) -> float:
+    """``run_schedule``, then wait until every request has its answer (at most ``timeout_s``
+    after the last was due); the seconds from ``start`` to then."""
+    left = len(requests)
+    finished = asyncio.get_running_loop().create_future()
+
+    def counted(i: int, answer: Answer) -> None:
+        nonlocal left
+        done(i, answer)
+        left -= 1
+        if left == 0 and not finished.done():
+            finished.set_result(None)
+
+    await run_schedule(pool, requests, rate, counted, start)
+    if requests:
+        await asyncio.wait([finished], timeout=timeout_s)
+    return time.perf_counter() - start
