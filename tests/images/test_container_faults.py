@@ -72,11 +72,18 @@ def test_redis_container_stopped_and_restarted(flow: Flow) -> None:
     finally:
         docker("start", flow.redis_name, timeout=60)
     # The API reconnects by itself (to the new container address, by name) and writes work again.
+    # Each of the two workers probes Redis on its own, so until both have, a request may still
+    # meet one that has not: wait for the write and then the complete read to come through.
     wait_until(lambda: _redis_state(flow) == "up", timeout=30, what="the API to reconnect to Redis")
-    status, body, _ = http_post_json(f"{flow.frontend_url}/api/v1/feedback", event)
-    assert status == 202, (status, body[:300])
-    status, body = http_get(f"{flow.frontend_url}/api/v1/users/{KNOWN_USER}/history")
-    assert status == 200 and any(e["artist_id"] == artist for e in json.loads(body)["events"]), body[:300]
+    feedback = f"{flow.frontend_url}/api/v1/feedback"
+    wait_until(lambda: http_post_json(feedback, event)[0] == 202, timeout=30, what="feedback accepted again")
+
+    def history_has_event() -> bool:
+        status, body = http_get(f"{flow.frontend_url}/api/v1/users/{KNOWN_USER}/history")
+        reply = json.loads(body)
+        return status == 200 and reply["complete"] and any(e["artist_id"] == artist for e in reply["events"])
+
+    wait_until(history_has_event, timeout=30, what="the event in the user's history")
 
 
 def test_api_worker_killed_in_container_is_replaced(flow: Flow) -> None:
