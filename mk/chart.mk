@@ -1,4 +1,4 @@
-# The Helm chart, its offline tests, the kind cluster and the skaffold dev loop (issue 5).
+# The Helm chart, its offline tests, the kind cluster and the skaffold dev loop.
 
 CHART := charts/tunedin
 TOOLS_BIN := $(CURDIR)/.cache/tools/bin
@@ -10,8 +10,11 @@ KIND_CLUSTER := tunedin
 RELEASE ?= tunedin
 NAMESPACE ?= tunedin
 CHART_TOOLS_STAMP := .cache/tools/.installed
-# ingress-nginx's manifest for kind, pinned.
-INGRESS_NGINX_MANIFEST ?= https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/provider/kind/deploy.yaml
+# The ingress controller of the kind cluster: Traefik v3 from its Helm chart, pinned.
+TRAEFIK_CHART_REPO := https://traefik.github.io/charts
+TRAEFIK_CHART_VERSION ?= 39.0.9
+# The chart repository of the kube-prometheus-stack dependency (as Chart.yaml and Chart.lock name it).
+DEPENDENCY_REPO = $(shell awk '$$1 == "repository:" {print $$2; exit}' $(CHART)/Chart.yaml)
 
 ##@ Kubernetes
 
@@ -48,23 +51,27 @@ helm-template: chart-tools ## Render the chart with the default values (offline)
 	$(HELM) template $(RELEASE) "$$tmp/tunedin" --namespace $(NAMESPACE) $(if $(VALUES),-f $(VALUES))
 
 .PHONY: kind-up
-kind-up: ## Create the kind cluster (kind-config.yaml) and install ingress-nginx into it
+kind-up: ## Create the kind cluster (kind-config.yaml) and install Traefik, its default IngressClass, on host ports 80/443
 	$(KIND) get clusters | grep -qx $(KIND_CLUSTER) || $(KIND) create cluster --config kind-config.yaml
-	$(KUBECTL) --context kind-$(KIND_CLUSTER) apply -f $(INGRESS_NGINX_MANIFEST)
-	$(KUBECTL) --context kind-$(KIND_CLUSTER) -n ingress-nginx wait --for=condition=Ready pod \
-	  -l app.kubernetes.io/component=controller --timeout=300s
+	$(HELM) upgrade --install traefik traefik --repo $(TRAEFIK_CHART_REPO) --version $(TRAEFIK_CHART_VERSION) \
+	  --kube-context kind-$(KIND_CLUSTER) --namespace traefik --create-namespace \
+	  -f kind-traefik-values.yaml --wait --timeout 5m
 
 .PHONY: kind-down
 kind-down: ## Delete the kind cluster
 	$(KIND) delete cluster --name $(KIND_CLUSTER)
 
+.PHONY: helm-deps
+helm-deps: ## Add the kube-prometheus-stack chart repository and fetch the version Chart.lock pins into charts/tunedin/charts
+	$(HELM) repo add prometheus-community $(DEPENDENCY_REPO) --force-update
+	$(HELM) dependency build $(CHART)
+
 .PHONY: dev
-dev: ## skaffold dev on the kind cluster: build the images, deploy the chart, port-forward, rebuild on change
+dev: helm-deps ## skaffold dev on the kind cluster: build the images, deploy the chart, port-forward, rebuild on change
 	$(SKAFFOLD) dev --profile dev --kube-context kind-$(KIND_CLUSTER)
 
 .PHONY: helm-install
-helm-install: ## helm dependency build, then install/upgrade the chart (IMAGE_TAG=…, VALUES=file) into the current cluster
-	$(HELM) dependency build $(CHART)
+helm-install: helm-deps ## Install/upgrade the chart into the current cluster (IMAGE_TAG=…, REGISTRY=… as pushed by make push, VALUES=file)
 	$(HELM) upgrade --install $(RELEASE) $(CHART) --namespace $(NAMESPACE) --create-namespace \
-	  --timeout 15m $(if $(IMAGE_TAG),--set api.image.tag=$(IMAGE_TAG) --set trainer.image.tag=$(IMAGE_TAG) --set frontend.image.tag=$(IMAGE_TAG)) \
+	  --timeout 15m $(foreach c,api trainer frontend,$(if $(IMAGE_TAG),--set $(c).image.tag=$(IMAGE_TAG)) $(if $(PUSH_REGISTRY),--set $(c).image.registry=$(PUSH_REGISTRY))) \
 	  $(if $(VALUES),-f $(VALUES))

