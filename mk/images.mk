@@ -22,13 +22,16 @@ DOCKER_BUILD = DOCKER_BUILDKIT=1 $(DOCKER) build --progress=plain
 
 ##@ Images
 
-.PHONY: torch-wheel
-torch-wheel: ## torch 2.13.0 CPU wheel into .cache/wheels for the trainer image (TORCH_INDEX_URL=… where the default index has none)
-	@ls $(TORCH_WHEELS)/torch-$(TORCH_VERSION)*.whl >/dev/null 2>&1 || \
-	  $(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m pip download --quiet --no-deps torch==$(TORCH_VERSION) \
-	    $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) -d $(TORCH_WHEELS)
-	@ls $(TORCH_WHEELS)/torch-$(TORCH_VERSION)*.whl | grep -v '+cu' >/dev/null || \
-	  { echo "$(TORCH_WHEELS) holds no CPU build of torch $(TORCH_VERSION): pass TORCH_INDEX_URL=<PyTorch CPU wheel index>" >&2; exit 1; }
+.PHONY: torch-wheels
+torch-wheels: ## torch 2.13.0 and the wheels it needs into .cache/wheels for the trainer image (TORCH_INDEX_URL=… for PyTorch's small CPU build)
+	@if [ ! -f $(TORCH_WHEELS)/.complete ]; then \
+	  rm -rf $(TORCH_WHEELS) && \
+	  echo "downloading torch $(TORCH_VERSION) and its dependencies into $(TORCH_WHEELS)" && \
+	  $(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m pip download --quiet --only-binary=:all: torch==$(TORCH_VERSION) \
+	    $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) -d $(TORCH_WHEELS) && \
+	  touch $(TORCH_WHEELS)/.complete; \
+	fi
+	@echo "trainer image wheels: $$(ls $(TORCH_WHEELS)/*.whl | wc -l) in $(TORCH_WHEELS) ($$(du -sh $(TORCH_WHEELS) | cut -f1))"
 
 .PHONY: images
 images: image-api image-trainer image-frontend ## Build tunedin-api, tunedin-trainer, tunedin-frontend:IMAGE_TAG (BASE_IMAGE=…, FRONTEND_DIST=build|prebuilt)
@@ -39,7 +42,7 @@ image-api: ## Build the API image (no torch)
 	  -t $(IMAGE_REPO_API):$(IMAGE_TAG) .
 
 .PHONY: image-trainer
-image-trainer: torch-wheel ## Build the trainer image (torch CPU, PyG, faiss; every jobs/ stage)
+image-trainer: torch-wheels ## Build the trainer image (torch 2.13.0 on the CPU, PyG, faiss; every jobs/ stage)
 	$(DOCKER_BUILD) -f apps/trainer/Dockerfile --build-arg BASE_IMAGE=$(BASE_IMAGE) \
 	  -t $(IMAGE_REPO_TRAINER):$(IMAGE_TAG) .
 
@@ -61,5 +64,5 @@ test-images: setup chart-tools test-data ## Container flow as the chart runs it:
 docker-engine-stop: ## Stop the private dockerd that test-images started (.cache/docker)
 	bash scripts/docker-engine.sh stop
 
-# skaffold builds the trainer image from the same context: the wheel has to be there first.
-dev: torch-wheel
+# skaffold builds the trainer image from the same context: the wheels have to be there first.
+dev: torch-wheels
