@@ -1,0 +1,30 @@
+"""The TunedIn API and frontend as a person reaches them: through the ingress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class Ingress:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.client = httpx.Client(base_url=base, timeout=15.0)
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        return self.client.get(path, params=params)
+
+    def post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        return self.client.post(path, json=body)
+
+    def model_id(self) -> str | None:
+        r = self.get("/api/v1/model")
+        return str(r.json()["model_id"]) if r.status_code == 200 else None
+
+    def artist_id(self, name: str) -> int:
+        r = self.get("/api/v1/artists", q=name, limit=5)
+        assert r.status_code == 200, r.text
+        exact = [a for a in r.json()["items"] if a["name"].lower() == name.lower()]
+        assert exact, f"search for {name!r} did not find it: {r.json()}"
+        return int(exact[0]["artist_id"])
