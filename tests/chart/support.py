@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import os
@@ -9,6 +10,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,9 @@ NAMESPACE = "music"
 GATEWAY_API_MODULE = "sigs.k8s.io/gateway-api@v1.4.1"
 
 Obj = dict[str, Any]
+_QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|k|M|G)?$")
+_UNITS = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+_VAR_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
 
 def _major_minor(version: str) -> str:
@@ -85,8 +90,14 @@ def helm(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     )
 
 
-def template_args(*values: str, sets: tuple[str, ...] = (), kube_version: str | None = None) -> list[str]:
-    """`helm template` of the offline chart with these values files, --set flags and cluster version."""
+def template_args(
+    *values: str,
+    sets: tuple[str, ...] = (),
+    kube_version: str | None = None,
+    api_versions: tuple[str, ...] = (),
+) -> list[str]:
+    """`helm template` of the offline chart with these values files, --set flags, cluster version and
+    API versions the cluster serves (group/version or group/version/Kind, as `helm -a` takes them)."""
     args = ["template", RELEASE, str(offline_chart()), "--namespace", NAMESPACE]
     for v in values:
         args += ["-f", v]
@@ -94,13 +105,21 @@ def template_args(*values: str, sets: tuple[str, ...] = (), kube_version: str | 
         args += ["--set", s]
     if kube_version:
         args += ["--kube-version", kube_version]
+    for api in api_versions:
+        args += ["--api-versions", api]
     return args
 
 
 @functools.cache
-def render(*values: str, sets: tuple[str, ...] = (), kube_version: str | None = None) -> tuple[Obj, ...]:
-    """Every object `helm template` renders with these values files, --set flags and cluster version."""
-    out = helm(*template_args(*values, sets=sets, kube_version=kube_version)).stdout
+def render(
+    *values: str,
+    sets: tuple[str, ...] = (),
+    kube_version: str | None = None,
+    api_versions: tuple[str, ...] = (),
+) -> tuple[Obj, ...]:
+    """Every object `helm template` renders (see ``template_args``)."""
+    args = template_args(*values, sets=sets, kube_version=kube_version, api_versions=api_versions)
+    out = helm(*args).stdout
     return tuple(d for d in yaml.safe_load_all(out) if d)
 
 
@@ -143,6 +162,48 @@ def pod_specs(objs: tuple[Obj, ...]) -> list[tuple[str, Obj]]:
             for key, text in o["data"].items():
                 specs.append((f"{kind}/{name}/{key}", yaml.safe_load(text)["template"]["spec"]))
     return specs
+
+
+def quantity(value: str | int | float) -> float:
+    """A Kubernetes quantity ("250m", "1", "512Mi") as a number (cores or bytes)."""
+    match = _QUANTITY.match(str(value))
+    if match is None:
+        raise ValueError(f"unsupported quantity {value!r}")
+    number, unit = float(match[1]), match[2]
+    return number / 1000 if unit == "m" else number * _UNITS[unit]
+
+
+def secret_values(objs: Sequence[Obj]) -> dict[tuple[str, str], str]:
+    """(secret name, key) → decoded value of every rendered Secret."""
+    values: dict[tuple[str, str], str] = {}
+    for o in objs:
+        if o["kind"] != "Secret":
+            continue
+        for key, encoded in (o.get("data") or {}).items():
+            values[(o["metadata"]["name"], key)] = base64.b64decode(encoded).decode()
+        for key, plain in (o.get("stringData") or {}).items():
+            values[(o["metadata"]["name"], key)] = str(plain)
+    return values
+
+
+def resolve_env(
+    container: Obj, secrets: Mapping[tuple[str, str], str], fields: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The container's env as the kubelet sets it: secretKeyRef resolved, $(VAR) expanded, a
+    fieldRef from ``fields`` (fieldPath → value of the running pod)."""
+    env: dict[str, str] = {}
+    for item in container.get("env", []):
+        if "value" in item:
+            raw = str(item["value"])
+            env[item["name"]] = _VAR_REF.sub(lambda m: env.get(m[1], m[0]), raw)
+        elif "secretKeyRef" in item.get("valueFrom", {}):
+            ref = item["valueFrom"]["secretKeyRef"]
+            env[item["name"]] = secrets[(ref["name"], ref["key"])]
+        elif "fieldRef" in item.get("valueFrom", {}) and fields is not None:
+            env[item["name"]] = fields[item["valueFrom"]["fieldRef"]["fieldPath"]]
+        else:
+            raise AssertionError(f"env {item['name']}: unsupported source {item.get('valueFrom')}")
+    return env
 
 
 def load_json(path: Path) -> Any:

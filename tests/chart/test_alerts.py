@@ -10,15 +10,17 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.chart.support import NAMESPACE, by_kind, render, tool
+from tests.chart.support import CHART_DIR, NAMESPACE, by_kind, render, tool
 
 JOB = 'job="tunedin-api", namespace="music"'
+# kube-prometheus-stack in the release, so the PrometheusRule renders (monitoring.*.enabled: auto).
+MONITORING_ON = str(CHART_DIR / "ci" / "monitoring-on-values.yaml")
 ALERTS = ("TunedInHighLatency", "TunedInHighErrorRate", "TunedInLowCacheHitRatio", "TunedInAPIDown")
 
 
 @pytest.fixture(scope="module")
 def rules_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    [rule] = by_kind(render(), "PrometheusRule")
+    [rule] = by_kind(render(MONITORING_ON), "PrometheusRule")
     path = tmp_path_factory.mktemp("rules") / "tunedin-rules.yaml"
     path.write_text(yaml.safe_dump({"groups": rule["spec"]["groups"]}), encoding="utf-8")
     return path
@@ -92,7 +94,7 @@ def _up(values: str) -> list[dict[str, str]]:
 
 
 def _annotations(alert: str) -> dict[str, str]:
-    [rule] = by_kind(render(), "PrometheusRule")
+    [rule] = by_kind(render(MONITORING_ON), "PrometheusRule")
     found: dict[str, str] = next(r for r in rule["spec"]["groups"][0]["rules"] if r["alert"] == alert)[
         "annotations"
     ]
@@ -100,7 +102,8 @@ def _annotations(alert: str) -> dict[str, str]:
 
 
 def _expected(alert: str, labels: dict[str, str]) -> list[dict[str, Any]]:
-    return [{"exp_labels": {"severity": _severity(alert), **labels}, "exp_annotations": _annotations(alert)}]
+    exp_labels = {"severity": _severity(alert), "part_of": "tunedin", **labels}
+    return [{"exp_labels": exp_labels, "exp_annotations": _annotations(alert)}]
 
 
 def _case(

@@ -69,7 +69,8 @@ def test_graceful_shutdown_fits_the_grace_period() -> None:
     pod = one(render(), "Deployment", f"{FULL}-api")["spec"]["template"]["spec"]
     api = pod["containers"][0]
     pause = api["lifecycle"]["preStop"]["sleep"]["seconds"]
-    graceful = next(int(a.split("=")[1]) for a in api["args"] if a.startswith("--graceful-timeout="))
+    # gunicorn's graceful timeout is the API's Settings (tests/chart/test_pod_env.py runs gunicorn with it).
+    graceful = next(int(e["value"]) for e in api["env"] if e["name"] == "TUNEDIN_GRACEFUL_TIMEOUT_S")
     assert pause > 0 and pause + graceful < pod["terminationGracePeriodSeconds"]
     assert api["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert api["readinessProbe"]["httpGet"]["path"] == "/readyz"
@@ -153,7 +154,8 @@ def test_redis_secret_is_generated_given_or_external() -> None:
     for name in (f"{FULL}-api", f"{FULL}-redis"):
         kind = "Deployment" if name.endswith("api") else "StatefulSet"
         env = one(external, kind, name)["spec"]["template"]["spec"]["containers"][0]["env"]
-        refs = [e["valueFrom"]["secretKeyRef"] for e in env if "secretKeyRef" in e.get("valueFrom", {})]
+        redis_env = ("REDIS_PASSWORD", "REDISCLI_AUTH")
+        refs = [e["valueFrom"]["secretKeyRef"] for e in env if e["name"] in redis_env]
         assert refs and all(r == {"name": "my-redis-auth", "key": "password"} for r in refs), name
 
 
@@ -203,7 +205,7 @@ def test_every_object_carries_the_recommended_labels(values: tuple[str, ...]) ->
 
 def test_monitoring_objects_carry_the_release_label() -> None:
     for values, release in (
-        ((), RELEASE),
+        ((str(CI / "monitoring-on-values.yaml"),), RELEASE),
         ((str(CI / "existing-secret-values.yaml"),), "kube-prometheus-stack"),
     ):
         objs = render(*values)

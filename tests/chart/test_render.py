@@ -115,7 +115,11 @@ def test_monitoring_objects_match_their_crds(values: tuple[str, ...]) -> None:
 
 
 def test_crd_validation_rejects_a_typo() -> None:
-    rule = next(o for o in render() if o["kind"] == "PrometheusRule")
+    rule = next(
+        o
+        for o in render(str(CHART_DIR / "ci" / "monitoring-on-values.yaml"))
+        if o["kind"] == "PrometheusRule"
+    )
     broken: dict[str, Any] = yaml.safe_load(yaml.safe_dump(rule))
     broken["spec"]["groups"][0]["rules"][0]["expresion"] = "up"
     with pytest.raises(jsonschema.ValidationError):

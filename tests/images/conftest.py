@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.images.engine import Obj
+from tests.chart.support import Obj
 from tests.images.flow import Flow, rendered_objs, running_flow
 
 

@@ -7,9 +7,7 @@ flags, so the images are proved against exactly what the chart runs.
 
 from __future__ import annotations
 
-import base64
 import os
-import re
 import shutil
 import subprocess
 import time
@@ -18,13 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-Obj = dict[str, Any]
+from tests.chart.support import Obj, quantity, resolve_env
 
 # Debian's client (20.10, BuildKit); another `docker` may come first on PATH.
 DOCKER = os.environ.get("DOCKER") or ("/usr/bin/docker" if Path("/usr/bin/docker").is_file() else "docker")
-_QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|k|M|G)?$")
-_UNITS = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
-_VAR_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
 
 def docker(*args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -36,43 +31,6 @@ def docker(*args: str, timeout: float = 600, check: bool = True) -> subprocess.C
         output = f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
         raise RuntimeError(f"docker {' '.join(args)} exited {result.returncode}:\n{output}")
     return result
-
-
-def quantity(value: str | int | float) -> float:
-    """A Kubernetes quantity ("250m", "1", "512Mi") as a number (cores or bytes)."""
-    match = _QUANTITY.match(str(value))
-    if match is None:
-        raise ValueError(f"unsupported quantity {value!r}")
-    number, unit = float(match[1]), match[2]
-    return number / 1000 if unit == "m" else number * _UNITS[unit]
-
-
-def secret_values(objs: Sequence[Obj]) -> dict[tuple[str, str], str]:
-    """(secret name, key) → decoded value of every rendered Secret."""
-    values: dict[tuple[str, str], str] = {}
-    for o in objs:
-        if o["kind"] != "Secret":
-            continue
-        for key, encoded in (o.get("data") or {}).items():
-            values[(o["metadata"]["name"], key)] = base64.b64decode(encoded).decode()
-        for key, plain in (o.get("stringData") or {}).items():
-            values[(o["metadata"]["name"], key)] = str(plain)
-    return values
-
-
-def resolve_env(container: Obj, secrets: Mapping[tuple[str, str], str]) -> dict[str, str]:
-    """The container's env as the kubelet sets it: secretKeyRef resolved, $(VAR) expanded."""
-    env: dict[str, str] = {}
-    for item in container.get("env", []):
-        if "value" in item:
-            raw = str(item["value"])
-            env[item["name"]] = _VAR_REF.sub(lambda m: env.get(m[1], m[0]), raw)
-        elif "secretKeyRef" in item.get("valueFrom", {}):
-            ref = item["valueFrom"]["secretKeyRef"]
-            env[item["name"]] = secrets[(ref["name"], ref["key"])]
-        else:
-            raise AssertionError(f"env {item['name']}: unsupported source {item.get('valueFrom')}")
-    return env
 
 
 @dataclass

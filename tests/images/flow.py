@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.chart.support import one, render
+from tests.chart.support import Obj, one, render, secret_values
 from tests.conftest import ARCHIVE_NAME, REPO_ROOT, find_test_data
-from tests.images.engine import Obj, PodRun, docker, logs, secret_values, wait_until
+from tests.images.engine import PodRun, docker, logs, wait_until
 
 RELEASE_PREFIX = "tunedin"  # tests.chart.support.RELEASE renders names tunedin-*
 LOCAL_BASE_IMAGE = os.environ.get("LOCAL_BASE_IMAGE", "localbase/python:3.11-slim-bookworm")
@@ -76,6 +76,26 @@ class Flow:
     api_name: str
 
 
+def statefulset_pod(statefulset: Obj) -> Obj:
+    """The pod spec of a StatefulSet's replica 0, as its controller makes it: each volumeClaimTemplate
+    becomes a volume on the claim <template>-<statefulset>-0."""
+    pod = dict(statefulset["spec"]["template"]["spec"])
+    name = statefulset["metadata"]["name"]
+    claims = [
+        {
+            "name": t["metadata"]["name"],
+            "persistentVolumeClaim": {"claimName": f"{t['metadata']['name']}-{name}-0"},
+        }
+        for t in statefulset["spec"].get("volumeClaimTemplates", [])
+    ]
+    pod["volumes"] = [*pod.get("volumes", []), *claims]
+    return pod
+
+
+def claim_names(pod: Obj) -> list[str]:
+    return [v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v]
+
+
 def rendered_objs() -> tuple[Obj, ...]:
     data = find_test_data()
     if data is None:
@@ -98,6 +118,7 @@ def running_flow(objs: tuple[Obj, ...]) -> Iterator[Flow]:
     prefix = f"tunedin-test-{secrets.token_hex(3)}"
     network, volume = f"{prefix}-net", f"{prefix}-artifacts"
     containers: list[str] = []
+    volumes = [volume]
     docker("network", "create", network)
     docker("volume", "create", volume)
     claims = {f"{RELEASE_PREFIX}-artifacts": volume}
@@ -119,17 +140,25 @@ def running_flow(objs: tuple[Obj, ...]) -> Iterator[Flow]:
                 assert result.returncode == 0, f"{container['name']} failed:\n{output[-8000:]}"
         print(f"\npipeline in containers: {time.monotonic() - started:.0f} s")
 
-        # Redis with the password the chart's Secret holds (the chart's own Redis image is public).
+        # Redis: the chart's StatefulSet container as rendered (command, args, env from its Secret,
+        # uid, read-only root, resources, volumes), on the local stand-in for its public image.
+        # The container takes the headless Service's name, which the API's TUNEDIN_REDIS_URL names.
+        redis_pod = statefulset_pod(one(objs, "StatefulSet", f"{RELEASE_PREFIX}-redis"))
+        [redis_container] = redis_pod["containers"]
+        redis_claims = {claim: f"{prefix}-{claim}" for claim in claim_names(redis_pod)}
+        volumes += redis_claims.values()
         redis_name = f"{RELEASE_PREFIX}-redis-headless"
-        redis_password = secrets_by_key[(f"{RELEASE_PREFIX}-redis", "redis-password")]
-        docker(
-            "run", "--detach", "--name", redis_name, "--network", network, "--read-only",
-            "--user", "10001:10001", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-            "--tmpfs", "/tmp:rw,size=64m", REDIS_TEST_IMAGE,
-            "--port", "6379", "--bind", "0.0.0.0", "--dir", "/tmp", "--save", "", "--appendonly", "no",
-            "--requirepass", redis_password,
-        )  # fmt: skip
+        redis_run = PodRun(
+            redis_pod, {**redis_container, "image": REDIS_TEST_IMAGE}, redis_claims, secrets_by_key
+        )
+        docker(*redis_run.argv(redis_name, detach=True, network=network))
         containers.append(redis_name)
+        probe = redis_container["readinessProbe"]["exec"]["command"]
+        wait_until(
+            lambda: docker("exec", redis_name, *probe, check=False).stdout.strip() == "PONG",
+            timeout=30,
+            what="Redis's readiness probe",
+        )
 
         api_deploy = one(objs, "Deployment", f"{RELEASE_PREFIX}-api")["spec"]["template"]["spec"]
         [api_container] = api_deploy["containers"]
@@ -170,4 +199,5 @@ def running_flow(objs: tuple[Obj, ...]) -> Iterator[Flow]:
         for name in containers:
             docker("rm", "--force", name, check=False, timeout=60)
         docker("network", "rm", network, check=False, timeout=60)
-        docker("volume", "rm", volume, check=False, timeout=60)
+        for name in volumes:
+            docker("volume", "rm", name, check=False, timeout=60)

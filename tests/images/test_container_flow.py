@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.chart.support import by_kind, one
-from tests.images.engine import Obj, PodRun, docker, wait_until
+from tests.chart.support import Obj, by_kind, one
+from tests.images.engine import PodRun, docker, wait_until
 from tests.images.flow import KNOWN_USER, RELEASE_PREFIX, SIZES_REPORT, Flow, http_get, published_port
 
 pytestmark = pytest.mark.slow

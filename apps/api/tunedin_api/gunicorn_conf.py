@@ -2,7 +2,8 @@
 ``gunicorn -c apps/api/tunedin_api/gunicorn_conf.py 'tunedin_api.main:create_app()'``.
 
 uvicorn workers; prometheus-client multiprocess mode (a fresh directory per master, cleaned
-up when a worker exits); a graceful timeout that lets in-flight requests finish.
+up when a worker exits); a graceful timeout that lets in-flight requests finish; the proxies
+whose X-Forwarded-For is trusted. Bind, workers and timeouts are the API's ``Settings``.
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
 for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")
 
+# Every knob comes from Settings (TUNEDIN_*): the chart sets those env vars, never gunicorn flags.
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
 worker_class = "uvicorn_worker.UvicornWorker"
 graceful_timeout = _settings.graceful_timeout_s
-timeout = 60
+timeout = _settings.timeout_s
+# Peers whose X-Forwarded-For names the client; the uvicorn workers apply it (see tunedin_api.proxy).
+forwarded_allow_ips = _settings.forwarded_allow_ips
 keepalive = 5
 accesslog = None  # the app logs one JSON line per request itself
 errorlog = "-"

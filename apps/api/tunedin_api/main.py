@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 
 from tunedin_api import errors
 from tunedin_api.model.holder import ModelHolder
+from tunedin_api.proxy import RootPathMiddleware
 from tunedin_api.ratelimit import RateLimiter
 from tunedin_api.recommend.service import Recommender
 from tunedin_api.routes import artists, feedback, recommendations, service, users
@@ -118,4 +119,6 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
     app.add_middleware(
         TelemetryMiddleware, tracer=app.state.tunedin.tracer, max_body_bytes=settings.max_body_bytes
     )
+    if settings.root_path:
+        app.add_middleware(RootPathMiddleware, root_path=settings.root_path)
     return app

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
+from tunedin_api.proxy import check_forwarded_allow_ips, check_root_path
 from tunedin_common.settings import CommonSettings
 
 
@@ -21,7 +22,20 @@ class Settings(CommonSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(2, ge=1)
+    timeout_s: int = Field(
+        60, ge=1, description="A gunicorn worker silent for this long is killed and replaced."
+    )
     graceful_timeout_s: int = Field(20, ge=1, description="Time in-flight requests get on shutdown.")
+    root_path: str = Field(
+        "",
+        description="Public path prefix behind a proxy (e.g. /api): routes answer with and without it, "
+        "the docs and the OpenAPI servers name it.",
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Comma-separated IPs and CIDR networks of the proxies whose X-Forwarded-For names "
+        "the client (the per-client rate limit keys on it); '*' trusts every peer.",
+    )
     metrics_dir: str = Field(
         "", description="prometheus-client multiprocess directory (gunicorn: default a fresh temp dir)."
     )
@@ -69,3 +83,13 @@ class Settings(CommonSettings):
         description="Share of new traces recorded (parent-based: a request that arrives in a sampled "
         "trace is always recorded). 1.0 records every request, at ~0.1 ms of CPU each.",
     )
+
+    @field_validator("root_path")
+    @classmethod
+    def _root_path(cls, value: str) -> str:
+        return check_root_path(value)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _forwarded_allow_ips(cls, value: str) -> str:
+        return check_forwarded_allow_ips(value)

@@ -95,8 +95,29 @@ Resource names.
 {{- if .Values.redis.auth.existingSecret }}{{ .Values.redis.auth.existingSecretKey }}{{ else }}redis-password{{ end }}
 {{- end }}
 
+{{- define "tunedin.api.secretName" -}}
+{{- default (include "tunedin.api.fullname" .) .Values.api.pseudonymKey.existingSecret }}
+{{- end }}
+
+{{- define "tunedin.api.secretKey" -}}
+{{- if .Values.api.pseudonymKey.existingSecret }}{{ .Values.api.pseudonymKey.existingSecretKey }}{{ else }}pseudonym-key{{ end }}
+{{- end }}
+
 {{- define "tunedin.releaseLabel" -}}
 {{- default .Release.Name .Values.monitoring.releaseLabel }}
+{{- end }}
+
+{{/*
+Whether a prometheus-operator object is rendered: (dict "ctx" $ "enabled" .Values.monitoring.serviceMonitor.enabled "kind" "ServiceMonitor").
+"auto": when kube-prometheus-stack is part of the release (helm installs its CRDs first) or the
+cluster already serves the kind; true: always; false: never. Prints "true" or nothing.
+*/}}
+{{- define "tunedin.monitoring.renders" -}}
+{{- $on := .enabled }}
+{{- if eq (toString .enabled) "auto" }}
+{{- $on = or (index .ctx.Values "kube-prometheus-stack" "enabled") (.ctx.Capabilities.APIVersions.Has (printf "monitoring.coreos.com/v1/%s" .kind)) }}
+{{- end }}
+{{- if $on }}true{{ end }}
 {{- end }}
 
 {{/*
