@@ -1,57 +1,67 @@
-"""retrain: the cluster's retraining run, and the wait that orders the pipeline Jobs.
+"""retrain: the cluster's pipeline runs, as Jobs the chart defines in its pipeline ConfigMap.
 
-`run` (the CronJob) creates the prepare+train Job, waits for it, then the build-index+publish
-Job, logging progress; exit 1 with one line naming the Job that failed or timed out.
-`wait-for-model` (the index Job's init container) waits until the artifact store holds a
-complete model (manifest written, checksums intact) that has no index yet.
+`ensure` (the helm-managed kick-off Job, named after the pipeline's fingerprint) starts a
+pipeline runner for that fingerprint unless one is active or has succeeded, and prunes old
+finished runners. `run` (a runner: what `ensure` starts and what the retraining CronJob runs)
+waits for the release's earlier active runners, then creates prepare+train, waits for it, then
+build-index+publish; exit 1 with one line naming the stage that failed or timed out.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tunedin_common.contract import ArtifactStore
 from tunedin_trainer.cli import load_settings, run_stage
-from tunedin_trainer.orchestration.jobs import batch_api, run_pipeline
-from tunedin_trainer.orchestration.wait import wait_for_model
+from tunedin_trainer.orchestration.ensure import ensure_pipeline
+from tunedin_trainer.orchestration.kube import connect
+from tunedin_trainer.orchestration.runner import Pacing, run_pipeline
 
 app = typer.Typer(add_completion=False, rich_markup_mode="markdown", help=__doc__)
+
+ConfigMapOption = Annotated[str, typer.Option(help="The pipeline ConfigMap (fingerprint, Job specs).")]
+PrefixOption = Annotated[str, typer.Option(help="Job names start with this (the release's full name).")]
+NamespaceOption = Annotated[str, typer.Option(envvar="TUNEDIN_NAMESPACE", help="Namespace of the Jobs.")]
+
+
+@app.command("ensure")
+def ensure(
+    fingerprint: Annotated[str, typer.Option(help="The pipeline's fingerprint (10 hex).")],
+    config_map: ConfigMapOption,
+    name_prefix: PrefixOption,
+    namespace: NamespaceOption = "default",
+) -> None:
+    """Start a runner for this fingerprint unless one is active or has succeeded."""
+    load_settings()
+    outcome = run_stage(
+        "ensure", lambda: ensure_pipeline(connect(namespace), config_map, fingerprint, name_prefix)
+    )
+    typer.echo(f"pipeline {fingerprint}: {outcome.state} {outcome.runner}".rstrip())
 
 
 @app.command("run")
 def run(
-    jobs_dir: Annotated[Path, typer.Option(help="Folder with prepare-train.yaml and index-publish.yaml.")],
-    name_prefix: Annotated[str, typer.Option(help="Job names start with this (the release's full name).")],
-    timeout_seconds: Annotated[float, typer.Option(min=1, help="Time for both Jobs together.")] = 14400,
+    config_map: ConfigMapOption,
+    name_prefix: PrefixOption,
+    runner_job: Annotated[
+        str, typer.Option(envvar="TUNEDIN_RUNNER_JOB", help="The Job this runner runs in (its own name).")
+    ],
+    timeout_seconds: Annotated[
+        float, typer.Option(min=1, help="Time for both stages together, and for the wait before them.")
+    ] = 14400,
     poll_seconds: Annotated[float, typer.Option(min=0.01)] = 15,
-    namespace: Annotated[
-        str | None, typer.Option(help="Namespace of the Jobs (default: $TUNEDIN_NAMESPACE).")
-    ] = None,
+    namespace: NamespaceOption = "default",
 ) -> None:
-    """Run prepare+train, then build-index+publish, as Jobs in the cluster."""
+    """Run prepare+train, then build-index+publish, as Jobs owned by this runner's Job."""
     load_settings()
-    ns = namespace or os.environ.get("TUNEDIN_NAMESPACE") or "default"
-    results = run_stage(
+    created = run_stage(
         "retrain",
-        lambda: run_pipeline(batch_api(), ns, jobs_dir, name_prefix, timeout_seconds, poll_seconds),
+        lambda: run_pipeline(
+            connect(namespace), config_map, runner_job, name_prefix, timeout_seconds, Pacing(poll_seconds)
+        ),
     )
-    typer.echo(f"retrain complete: {', '.join(r.name for r in results)}")
-
-
-@app.command("wait-for-model")
-def wait(
-    timeout_seconds: Annotated[float, typer.Option(min=0)] = 7000,
-    poll_seconds: Annotated[float, typer.Option(min=0.01)] = 10,
-) -> None:
-    """Wait for a complete model without an index (what build-index will take)."""
-    settings = load_settings()
-    store = ArtifactStore(settings.artifacts)
-    model_id = run_stage("wait-for-model", lambda: wait_for_model(store, timeout_seconds, poll_seconds))
-    typer.echo(f"model {model_id} is ready for build-index")
+    typer.echo(f"retrain complete: {', '.join(created)}")
 
 
 if __name__ == "__main__":

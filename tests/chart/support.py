@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import math
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ SCHEMAS = REPO_ROOT.parent / "shared" / "schemas"
 TOOLS_BIN = REPO_ROOT / ".cache" / "tools" / "bin"
 RELEASE = "tunedin"
 NAMESPACE = "music"
+PIPELINE_CONFIG_MAP = f"{RELEASE}-pipeline"
 # The Gateway API release whose CRDs the HTTPRoute is validated against (from the Go module proxy).
 GATEWAY_API_MODULE = "sigs.k8s.io/gateway-api@v1.4.1"
 
@@ -158,10 +160,19 @@ def pod_specs(objs: tuple[Obj, ...]) -> list[tuple[str, Obj]]:
             specs.append((f"{kind}/{name}", o["spec"]["template"]["spec"]))
         elif kind == "CronJob":
             specs.append((f"{kind}/{name}", o["spec"]["jobTemplate"]["spec"]["template"]["spec"]))
-        elif kind == "ConfigMap" and name.endswith("-retrain-jobs"):
-            for key, text in o["data"].items():
-                specs.append((f"{kind}/{name}/{key}", yaml.safe_load(text)["template"]["spec"]))
+    for key, spec in pipeline_job_specs(objs).items():
+        specs.append((f"ConfigMap/{PIPELINE_CONFIG_MAP}/{key}.yaml", spec["template"]["spec"]))
     return specs
+
+
+def pipeline_job_specs(objs: tuple[Obj, ...]) -> dict[str, Obj]:
+    """The Job specs the pipeline ConfigMap holds (runner, prepare-train, index-publish), by name."""
+    found = [o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"] == PIPELINE_CONFIG_MAP]
+    if not found:
+        return {}
+    data: dict[str, str] = found[0]["data"]
+    yamls = {key.removesuffix(".yaml"): text for key, text in data.items() if key.endswith(".yaml")}
+    return {name: yaml.safe_load(text) for name, text in yamls.items()}
 
 
 def quantity(value: str | int | float) -> float:
@@ -199,11 +210,22 @@ def resolve_env(
         elif "secretKeyRef" in item.get("valueFrom", {}):
             ref = item["valueFrom"]["secretKeyRef"]
             env[item["name"]] = secrets[(ref["name"], ref["key"])]
+        elif "resourceFieldRef" in item.get("valueFrom", {}):
+            env[item["name"]] = resource_field(container, item["valueFrom"]["resourceFieldRef"])
         elif "fieldRef" in item.get("valueFrom", {}) and fields is not None:
             env[item["name"]] = fields[item["valueFrom"]["fieldRef"]["fieldPath"]]
         else:
             raise AssertionError(f"env {item['name']}: unsupported source {item.get('valueFrom')}")
     return env
+
+
+def resource_field(container: Obj, ref: Obj) -> str:
+    """A resourceFieldRef's value as the kubelet computes it: the quantity over the divisor,
+    rounded up (limits.cpu of 1500m with divisor 1 is "2")."""
+    assert ref.get("containerName", container["name"]) == container["name"], ref
+    kind, resource = ref["resource"].split(".")
+    amount = quantity(container["resources"][kind][resource]) / quantity(ref.get("divisor", "1"))
+    return str(math.ceil(amount))
 
 
 def load_json(path: Path) -> Any:

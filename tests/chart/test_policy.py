@@ -217,38 +217,3 @@ def test_monitoring_objects_carry_the_release_label() -> None:
         assert sm["selector"]["matchLabels"].items() <= api_svc["metadata"]["labels"].items()
         assert sm["endpoints"][0]["port"] in {p["name"] for p in api_svc["spec"]["ports"]}
         assert sm["endpoints"][0]["path"] == "/metrics"
-
-
-def test_retrain_role_is_limited_to_jobs() -> None:
-    objs = render()
-    [role] = by_kind(objs, "Role")
-    assert role["rules"] == [
-        {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get", "list", "watch", "delete"]}
-    ]
-    assert not by_kind(objs, "ClusterRole") and not by_kind(objs, "ClusterRoleBinding")
-    [binding] = by_kind(objs, "RoleBinding")
-    [sa] = by_kind(objs, "ServiceAccount")
-    assert binding["roleRef"]["name"] == role["metadata"]["name"]
-    assert binding["subjects"] == [
-        {"kind": "ServiceAccount", "name": sa["metadata"]["name"], "namespace": "music"}
-    ]
-    cron = by_kind(objs, "CronJob")[0]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    assert cron["serviceAccountName"] == sa["metadata"]["name"]
-    assert cron["containers"][0]["command"] == ["python", "-m", "jobs.retrain", "run"]
-    for where, pod in pod_specs(objs):
-        if not where.startswith("CronJob/"):
-            assert pod["automountServiceAccountToken"] is False, where
-
-
-def test_index_job_waits_for_a_complete_model() -> None:
-    objs = render()
-    jobs = {j["metadata"]["name"]: j["spec"]["template"]["spec"] for j in by_kind(objs, "Job")}
-    train, index = jobs[f"{FULL}-prepare-train-r1"], jobs[f"{FULL}-index-publish-r1"]
-    assert "initContainers" not in train
-    assert "jobs.prepare_data" in train["containers"][0]["args"][0]
-    assert "jobs.train" in train["containers"][0]["args"][0]
-    [wait] = index["initContainers"]
-    assert wait["command"] == ["python", "-m", "jobs.retrain", "wait-for-model"]
-    assert index["containers"][0]["args"][0].index("jobs.build_index") < index["containers"][0]["args"][
-        0
-    ].index("jobs.publish")

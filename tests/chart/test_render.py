@@ -20,6 +20,7 @@ from tests.chart.support import (
     gateway_crd_schema,
     helm,
     offline_chart,
+    pipeline_job_specs,
     render,
     scenario_id,
     scenarios,
@@ -68,12 +69,10 @@ def test_every_object_is_valid_kubernetes(values: tuple[str, ...], kube_version:
         if obj["kind"] in CRD_KINDS | GATEWAY_KINDS:
             continue
         kubernetes_validate.validate(obj, kube_version, strict=True)
-    # The orchestrator's Job specs are pod templates too: validate them as Jobs.
-    for cm in by_kind(objs, "ConfigMap"):
-        if cm["metadata"]["name"].endswith("-retrain-jobs"):
-            for key, text in cm["data"].items():
-                job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": key[:-5]}}
-                kubernetes_validate.validate({**job, "spec": yaml.safe_load(text)}, kube_version, strict=True)
+    # The pipeline ConfigMap's Job specs (runner and stages) are Jobs the runners create: validate them too.
+    for name, spec in pipeline_job_specs(objs).items():
+        job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name}, "spec": spec}
+        kubernetes_validate.validate(job, kube_version, strict=True)
 
 
 def test_strict_validation_rejects_an_unknown_field() -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chart.support import Obj, one, render, secret_values
+from tests.chart.support import Obj, one, pipeline_job_specs, render, secret_values
 from tests.conftest import ARCHIVE_NAME, REPO_ROOT, find_test_data
 from tests.images.engine import PodRun, docker, logs, wait_until
 
@@ -124,13 +124,15 @@ def running_flow(objs: tuple[Obj, ...]) -> Iterator[Flow]:
     claims = {f"{RELEASE_PREFIX}-artifacts": volume}
     secrets_by_key = secret_values(objs)
     try:
-        # The two pipeline Jobs, in the chart's order; the init container of the second one
-        # waits for a complete model. The data folder stands in for TUNEDIN_DATA_SOURCE's URL.
+        # The two stage Jobs from the pipeline ConfigMap, in the order a runner creates them
+        # (index-publish only after prepare-train succeeded). The data folder stands in for
+        # TUNEDIN_DATA_SOURCE's URL.
         started = time.monotonic()
         output = ""
         data_mount = ["--mount", f"type=bind,source={data},target=/data,readonly"]
-        for job_name in (f"{RELEASE_PREFIX}-prepare-train-r1", f"{RELEASE_PREFIX}-index-publish-r1"):
-            pod = one(objs, "Job", job_name)["spec"]["template"]["spec"]
+        stage_specs = pipeline_job_specs(objs)
+        for stage in ("prepare-train", "index-publish"):
+            pod = stage_specs[stage]["template"]["spec"]
             for container in [*pod.get("initContainers", []), *pod["containers"]]:
                 run = PodRun(pod, container, claims, secrets_by_key)
                 name = f"{prefix}-{container['name']}"

@@ -1,7 +1,7 @@
 """The real flow in containers, run the way the chart runs it (`make test-images`).
 
-The trainer image runs the chart's prepare+train Job, its wait-for-model init container and its
-build-index+publish Job into a shared named volume (the PVC), with the Last.fm zip mounted
+The trainer image runs the chart's prepare+train Job, then its build-index+publish Job (the stage
+specs of the pipeline ConfigMap) into a shared named volume (the PVC), with the Last.fm zip mounted
 read-only; the API image serves that volume read-only with a Redis container; a request through
 the frontend container's /api proxy returns recommendations. Every container gets the command,
 args, env, user, read-only root, dropped capabilities, no-new-privileges, resource limits and
@@ -26,10 +26,10 @@ pytestmark = pytest.mark.slow
 
 
 def test_pipeline_published_a_model(flow: Flow) -> None:
-    # The chart's three containers ran in order, and publish moved CURRENT to the served model.
+    # The chart's two stage containers ran in order, and publish moved CURRENT to the served model.
     lines = flow.pipeline_output.splitlines()
     sections = [line for line in lines if line.startswith("--- ")]
-    assert sections == ["--- prepare-train ---", "--- wait-for-model ---", "--- index-publish ---"]
+    assert sections == ["--- prepare-train ---", "--- index-publish ---"]
     messages = [json.loads(line)["message"] for line in lines if line.startswith("{")]
     assert f"CURRENT: nothing → {flow.model_id}" in messages, messages[-5:]
 

@@ -189,9 +189,9 @@ The writable scratch directory every read-only-root container gets.
 {{- end }}
 
 {{/*
-The pod template of a pipeline Job: (dict "ctx" $ "component" "prepare-train"|"index-publish").
-Shared by the install-time Jobs and the retraining orchestrator's ConfigMap, so both run the
-same containers.
+The Job spec of a pipeline stage: (dict "ctx" $ "component" "prepare-train"|"index-publish").
+Runners create the stage Jobs from it (through the pipeline ConfigMap), and the pipeline's
+fingerprint hashes it: whatever changes what a stage runs starts a new pipeline run.
 */}}
 {{- define "tunedin.pipelineJobSpec" -}}
 {{- $ctx := .ctx }}
@@ -212,28 +212,6 @@ template:
     {{- end }}
     securityContext:
       {{- toYaml $v.podSecurityContext | nindent 6 }}
-    {{- if eq .component "index-publish" }}
-    initContainers:
-      - name: wait-for-model
-        image: {{ include "tunedin.image" (dict "ctx" $ctx "image" $v.trainer.image) }}
-        imagePullPolicy: {{ $v.trainer.image.pullPolicy }}
-        command: ["python", "-m", "jobs.retrain", "wait-for-model"]
-        args:
-          - --timeout-seconds={{ $v.pipeline.waitForModelTimeoutSeconds }}
-          - --poll-seconds={{ $v.pipeline.waitForModelPollSeconds }}
-        env:
-          {{- include "tunedin.commonEnv" $ctx | nindent 10 }}
-        securityContext:
-          {{- toYaml $v.containerSecurityContext | nindent 10 }}
-        resources:
-          {{- toYaml $v.retrain.resources | nindent 10 }}
-        volumeMounts:
-          - name: artifacts
-            mountPath: {{ $v.artifacts.mountPath }}
-            readOnly: true
-          - name: tmp
-            mountPath: /tmp
-    {{- end }}
     containers:
       - name: {{ .component }}
         image: {{ include "tunedin.image" (dict "ctx" $ctx "image" $v.trainer.image) }}
@@ -247,7 +225,20 @@ template:
           {{- end }}
         env:
           {{- include "tunedin.commonEnv" $ctx | nindent 10 }}
-          {{- include "tunedin.extraEnv" $v.trainer.env | nindent 10 }}
+          {{- if not (hasKey $v.trainer.env "TUNEDIN_THREADS") }}
+          {{- /* CPU threads follow the container's CPU limit, rounded up to whole cores. */}}
+          - name: TUNEDIN_THREADS
+            valueFrom:
+              resourceFieldRef:
+                containerName: {{ .component }}
+                resource: limits.cpu
+                divisor: "1"
+          {{- end }}
+          {{- with include "tunedin.extraEnv" $v.trainer.env }}{{ . | nindent 10 }}{{ end }}
+          - name: OMP_NUM_THREADS
+            value: "$(TUNEDIN_THREADS)"
+          - name: MKL_NUM_THREADS
+            value: "$(TUNEDIN_THREADS)"
         securityContext:
           {{- toYaml $v.containerSecurityContext | nindent 10 }}
         resources:

@@ -1,1 +1,1 @@
-"""Retraining orchestration in a cluster: create the pipeline Jobs in order and wait for each."""
+"""Pipeline orchestration in a cluster: start a run per fingerprint, run the stage Jobs in order."""

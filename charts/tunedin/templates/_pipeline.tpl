@@ -1,0 +1,127 @@
+{{/*
+The pipeline's orchestration: the pipeline ConfigMap, the kick-off Job, the runner Job spec
+(shared by the kick-off's runs and the retraining CronJob) and the fingerprint.
+*/}}
+
+{{- define "tunedin.pipeline.configMapName" -}}{{ include "tunedin.fullname" . }}-pipeline{{- end }}
+
+{{/*
+Whether the pipeline's ServiceAccount, Role, RoleBinding and ConfigMap exist: with the
+kick-off Job or the retraining CronJob. Prints "true" or nothing.
+*/}}
+{{- define "tunedin.pipeline.orchestrated" -}}
+{{- if or .Values.pipeline.enabled .Values.retrain.enabled }}true{{ end }}
+{{- end }}
+
+{{/*
+The fingerprint of what the pipeline trains from: sha256 (10 hex) of both stages' Job specs
+(trainer image, env, resources, data settings), the kick-off Job's spec without the
+fingerprint, and pipeline.runId. The kick-off Job's name carries it, so an upgrade that leaves
+it alone leaves that Job, whose pod template is immutable, exactly as it is.
+*/}}
+{{- define "tunedin.pipeline.fingerprint" -}}
+{{- $parts := list (include "tunedin.pipelineJobSpec" (dict "ctx" . "component" "prepare-train")) }}
+{{- $parts = append $parts (include "tunedin.pipelineJobSpec" (dict "ctx" . "component" "index-publish")) }}
+{{- $parts = append $parts (include "tunedin.pipeline.kickoffJobSpec" (dict "ctx" . "fingerprint" "")) }}
+{{- $parts = append $parts (printf "runId: %s" .Values.pipeline.runId) }}
+{{- join "\n---\n" $parts | sha256sum | trunc 10 }}
+{{- end }}
+
+{{/*
+The container settings the kick-off Job and the runners share: image, pod security, the
+ServiceAccount whose Role lets them manage the pipeline's Jobs.
+*/}}
+{{- define "tunedin.pipeline.orchestratorPod" -}}
+restartPolicy: Never
+serviceAccountName: {{ include "tunedin.serviceAccountName" . }}
+automountServiceAccountToken: true
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+volumes:
+  {{- include "tunedin.tmpVolume" . | nindent 2 }}
+{{- end }}
+
+{{- define "tunedin.pipeline.orchestratorContainer" -}}
+image: {{ include "tunedin.image" (dict "ctx" . "image" .Values.trainer.image) }}
+imagePullPolicy: {{ .Values.trainer.image.pullPolicy }}
+securityContext:
+  {{- toYaml .Values.containerSecurityContext | nindent 2 }}
+resources:
+  {{- toYaml .Values.retrain.resources | nindent 2 }}
+volumeMounts:
+  - name: tmp
+    mountPath: /tmp
+{{- end }}
+
+{{- define "tunedin.pipeline.orchestratorEnv" -}}
+- name: TUNEDIN_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: TUNEDIN_LOG_LEVEL
+  value: {{ .Values.logLevel | quote }}
+- name: TUNEDIN_LOG_FORMAT
+  value: {{ .Values.logFormat | quote }}
+{{- end }}
+
+{{/*
+The kick-off Job's spec: (dict "ctx" $ "fingerprint" FP). `ensure` starts a runner for FP
+unless one is active or has succeeded; it only makes a few API calls.
+*/}}
+{{- define "tunedin.pipeline.kickoffJobSpec" -}}
+{{- $ctx := .ctx }}
+backoffLimit: 4
+activeDeadlineSeconds: 600
+ttlSecondsAfterFinished: {{ $ctx.Values.pipeline.ttlSecondsAfterFinished }}
+template:
+  metadata:
+    labels:
+      {{- include "tunedin.componentLabels" (dict "ctx" $ctx "component" "pipeline-kickoff") | nindent 6 }}
+  spec:
+    {{- include "tunedin.pipeline.orchestratorPod" $ctx | nindent 4 }}
+    containers:
+      - name: ensure
+        {{- include "tunedin.pipeline.orchestratorContainer" $ctx | nindent 8 }}
+        command: ["python", "-m", "jobs.retrain", "ensure"]
+        args:
+          - --fingerprint={{ .fingerprint }}
+          - --config-map={{ include "tunedin.pipeline.configMapName" $ctx }}
+          - --name-prefix={{ include "tunedin.fullname" $ctx }}
+        env:
+          {{- include "tunedin.pipeline.orchestratorEnv" $ctx | nindent 10 }}
+{{- end }}
+
+{{/*
+A pipeline runner's Job spec (python -m jobs.retrain run): the runs `ensure` starts and the
+retraining CronJob's. It waits for earlier active runners (up to retrain.timeoutSeconds), then
+gives both stages together retrain.timeoutSeconds.
+*/}}
+{{- define "tunedin.pipeline.runnerJobSpec" -}}
+backoffLimit: 0
+activeDeadlineSeconds: {{ add (mul 2 .Values.retrain.timeoutSeconds) 300 }}
+template:
+  metadata:
+    labels:
+      {{- include "tunedin.componentLabels" (dict "ctx" . "component" "pipeline-runner") | nindent 6 }}
+  spec:
+    {{- include "tunedin.pipeline.orchestratorPod" . | nindent 4 }}
+    containers:
+      - name: runner
+        {{- include "tunedin.pipeline.orchestratorContainer" . | nindent 8 }}
+        command: ["python", "-m", "jobs.retrain", "run"]
+        args:
+          - --config-map={{ include "tunedin.pipeline.configMapName" . }}
+          - --name-prefix={{ include "tunedin.fullname" . }}
+          - --timeout-seconds={{ .Values.retrain.timeoutSeconds }}
+          - --poll-seconds={{ .Values.retrain.pollSeconds }}
+        env:
+          {{- include "tunedin.pipeline.orchestratorEnv" . | nindent 10 }}
+          - name: TUNEDIN_RUNNER_JOB
+            valueFrom:
+              fieldRef:
+                fieldPath: metadata.labels['batch.kubernetes.io/job-name']
+{{- end }}
