@@ -52,7 +52,7 @@ cluster-install: setup chart-tools test-data ## helm install the chart into the 
 
 .PHONY: cluster-check
 cluster-check: setup ## The live-cluster checks (install, ingress, upgrades, disruptions, Prometheus alerts, uninstall) on the cluster KUBECONFIG names → bench/results/cluster.{json,md}
-	KUBECTL=$(KUBECTL) HELM=$(HELM) $(PY) -m pytest $(CLUSTER_DIR)/check -p no:cacheprovider -v $(PYTEST_ARGS)
+	KUBECTL=$(KUBECTL) HELM=$(HELM) $(PY) -m pytest $(CLUSTER_DIR)/check -p no:cacheprovider -v --timeout=2400 $(PYTEST_ARGS)
 
 .PHONY: test-cluster
 test-cluster: ## From nothing: build and start the local cluster, build and import the images, run cluster-check on it

@@ -68,3 +68,18 @@ def test_read_write_once_pod_always_fails(sets: tuple[str, ...]) -> None:
     error = render_error(sets=sets)
     assert "ReadWriteOncePod cannot work" in error
     assert "every API replica" in error
+
+
+@pytest.mark.parametrize(("keep", "when_deleted"), [("false", "Delete"), ("true", "Retain")])
+def test_the_redis_claim_goes_with_the_release_unless_kept(keep: str, when_deleted: str) -> None:
+    redis = one(
+        render(sets=(f"redis.persistence.keepOnUninstall={keep}",)), "StatefulSet", f"{RELEASE}-redis"
+    )
+    policy = redis["spec"]["persistentVolumeClaimRetentionPolicy"]
+    assert policy == {"whenDeleted": when_deleted, "whenScaled": "Retain"}
+
+
+def test_redis_without_persistence_has_no_claim_policy() -> None:
+    redis = one(render(sets=("redis.persistence.enabled=false",)), "StatefulSet", f"{RELEASE}-redis")
+    assert "persistentVolumeClaimRetentionPolicy" not in redis["spec"]
+    assert "volumeClaimTemplates" not in redis["spec"]

@@ -61,7 +61,9 @@ class Cluster:
         return self.release if "tunedin" in self.release else f"{self.release}-tunedin"
 
     def pods(self, component: str) -> list[dict[str, Any]]:
-        return self.get("pods", f"{self.instance},app.kubernetes.io/component={component}")
+        """The component's pods that are not on their way out."""
+        pods = self.get("pods", f"{self.instance},app.kubernetes.io/component={component}")
+        return [p for p in pods if not p["metadata"].get("deletionTimestamp")]
 
     def logs_of(self, selector: str, tail: int = 60) -> str:
         return self.kubectl(
