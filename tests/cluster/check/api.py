@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from tests.cluster.check.kube import wait_until
+
 
 class Ingress:
     def __init__(self, base: str) -> None:
@@ -28,3 +30,12 @@ class Ingress:
         exact = [a for a in r.json()["items"] if a["name"].lower() == name.lower()]
         assert exact, f"search for {name!r} did not find it: {r.json()}"
         return int(exact[0]["artist_id"])
+
+    def feedback_until(self, body: dict[str, Any], status: int, timeout: float = 120) -> httpx.Response:
+        """Send BODY as feedback until it answers STATUS; that answer."""
+        response: httpx.Response = wait_until(
+            lambda: (r := self.post("/api/v1/feedback", body)).status_code == status and r,
+            timeout,
+            f"feedback to answer {status}",
+        )
+        return response

@@ -65,6 +65,15 @@ class Cluster:
         pods = self.get("pods", f"{self.instance},app.kubernetes.io/component={component}")
         return [p for p in pods if not p["metadata"].get("deletionTimestamp")]
 
+    def scale(self, workload: str, replicas: int) -> None:
+        """Scale WORKLOAD (kind/name) and wait: for its rollout, or for its pods to be gone at 0."""
+        self.kubectl("scale", workload, f"--replicas={replicas}")
+        if replicas:
+            self.kubectl("rollout", "status", workload, "--timeout=300s", timeout=320)
+        else:
+            component = workload.rsplit("-", 1)[-1]
+            wait_until(lambda: not self.pods(component), 180, f"the pods of {workload} to be gone")
+
     def logs_of(self, selector: str, tail: int = 60) -> str:
         return self.kubectl(
             "logs", "-l", selector, "--all-containers", f"--tail={tail}", "--prefix", check=False

@@ -1,14 +1,16 @@
 """A real Prometheus in the cluster, configured from the chart's own ServiceMonitor and
-PrometheusRule objects as prometheus-operator would: one endpoints-discovery scrape job per
-ServiceMonitor endpoint (job = the Service's name), the rules of every PrometheusRule.
+PrometheusRule objects the way prometheus-operator would: one scrape job per ServiceMonitor
+endpoint over the pods behind each Service it selects (job = the Service's name), and the rules
+of every PrometheusRule.
 
 Prometheus is Debian's package in an image built from prometheus.Dockerfile (no image can be
-pulled here); the operator itself is not run. Queried through `kubectl port-forward`."""
+pulled here); the operator itself is not run. Debian builds Prometheus without Kubernetes service
+discovery, so each selected Service gets a headless twin (same selector and port) and Prometheus
+finds its pods by DNS, every 5 s. Queried through `kubectl port-forward`."""
 
 from __future__ import annotations
 
 import json
-import re
 import socket
 import subprocess
 import time
@@ -23,89 +25,96 @@ NAME = "tunedin-check-prometheus"
 IMAGE = "tunedin-test-prometheus:local"
 
 
-def _label(name: str) -> str:
-    return re.sub(r"[^a-zA-Z0-9_]", "_", name)
+def _matches(labels: dict[str, str], selector: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
 
 
-def scrape_configs(service_monitors: list[dict[str, Any]], default_namespace: str) -> list[dict[str, Any]]:
-    """prometheus-operator's translation of ServiceMonitors, for what the chart uses of them."""
-    jobs = []
-    for sm in service_monitors:
+def _port_number(cluster: Cluster, service: str, port_name: str) -> int:
+    """The pods' port behind SERVICE's port PORT_NAME, as its EndpointSlices resolve it."""
+    for eps in cluster.get("endpointslices", f"kubernetes.io/service-name={service}"):
+        for port in eps.get("ports") or []:
+            if port.get("name") == port_name:
+                return int(port["port"])
+    raise AssertionError(f"Service {service} has no endpoints for its port {port_name!r}")
+
+
+def scrape_targets(cluster: Cluster) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(headless twin Services, scrape jobs) for the release's ServiceMonitors."""
+    twins: list[dict[str, Any]] = []
+    jobs: list[dict[str, Any]] = []
+    services = cluster.get("services")
+    for sm in cluster.get("servicemonitors.monitoring.coreos.com", cluster.instance):
         spec, meta = sm["spec"], sm["metadata"]
-        namespaces = spec.get("namespaceSelector", {}).get("matchNames") or [
-            meta.get("namespace", default_namespace)
+        selected = [
+            svc
+            for svc in services
+            if _matches(svc["metadata"].get("labels", {}), spec["selector"].get("matchLabels", {}))
         ]
-        keep = [
-            {
-                "source_labels": [f"__meta_kubernetes_service_label_{_label(k)}"],
-                "regex": re.escape(v),
-                "action": "keep",
-            }
-            for k, v in sorted(spec["selector"].get("matchLabels", {}).items())
-        ]
+        assert selected, f"ServiceMonitor {meta['name']} selects no Service"
         for i, ep in enumerate(spec["endpoints"]):
-            job: dict[str, Any] = {
-                "job_name": f"serviceMonitor/{meta['namespace']}/{meta['name']}/{i}",
-                "kubernetes_sd_configs": [{"role": "endpoints", "namespaces": {"names": namespaces}}],
-                "metrics_path": ep.get("path", "/metrics"),
-                "relabel_configs": [
-                    *keep,
+            for svc in selected:
+                name, ns = svc["metadata"]["name"], cluster.namespace
+                port = _port_number(cluster, name, ep["port"])
+                twin = f"{name}-scrape"
+                twins.append(
                     {
-                        "source_labels": ["__meta_kubernetes_endpoint_port_name"],
-                        "regex": ep["port"],
-                        "action": "keep",
-                    },
-                    {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
-                    {"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"},
-                    {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
-                    {"source_labels": ["__meta_kubernetes_service_name"], "target_label": "job"},
-                ],
-            }
-            if "interval" in ep:
-                job["scrape_interval"] = ep["interval"]
-            if "scrapeTimeout" in ep:
-                job["scrape_timeout"] = ep["scrapeTimeout"]
-            jobs.append(job)
-    return jobs
+                        "apiVersion": "v1",
+                        "kind": "Service",
+                        "metadata": {
+                            "name": twin,
+                            "namespace": ns,
+                            "labels": {"app.kubernetes.io/name": NAME},
+                        },
+                        "spec": {
+                            "clusterIP": "None",
+                            "selector": svc["spec"]["selector"],
+                            "ports": [{"name": ep["port"], "port": port, "targetPort": port}],
+                        },
+                    }
+                )
+                job: dict[str, Any] = {
+                    "job_name": f"serviceMonitor/{ns}/{meta['name']}/{i}",
+                    "dns_sd_configs": [
+                        {
+                            "names": [f"{twin}.{ns}.svc.cluster.local"],
+                            "type": "A",
+                            "port": port,
+                            "refresh_interval": "5s",
+                        }
+                    ],
+                    "metrics_path": ep.get("path", "/metrics"),
+                    "relabel_configs": [
+                        {"target_label": "namespace", "replacement": ns},
+                        {"target_label": "service", "replacement": name},
+                        {"target_label": "job", "replacement": name},
+                    ],
+                }
+                if "interval" in ep:
+                    job["scrape_interval"] = ep["interval"]
+                if "scrapeTimeout" in ep:
+                    job["scrape_timeout"] = ep["scrapeTimeout"]
+                jobs.append(job)
+    return twins, jobs
 
 
 def manifests(cluster: Cluster) -> str:
-    service_monitors = cluster.get("servicemonitors.monitoring.coreos.com", cluster.instance)
     rules = cluster.get("prometheusrules.monitoring.coreos.com", cluster.instance)
-    assert service_monitors and rules, "the release has no ServiceMonitor or PrometheusRule"
+    assert rules, "the release has no PrometheusRule"
+    twins, jobs = scrape_targets(cluster)
     config = {
         "global": {"scrape_interval": "5s", "evaluation_interval": "5s"},
         "rule_files": ["/etc/prometheus/rules.yaml"],
-        "scrape_configs": scrape_configs(service_monitors, cluster.namespace),
+        "scrape_configs": jobs,
     }
     rule_groups = {"groups": [g for r in rules for g in r["spec"]["groups"]]}
     ns = cluster.namespace
     labels = {"app.kubernetes.io/name": NAME}
     objs: list[dict[str, Any]] = [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": NAME, "namespace": ns}},
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "Role",
-            "metadata": {"name": NAME, "namespace": ns},
-            "rules": [
-                {
-                    "apiGroups": [""],
-                    "resources": ["services", "endpoints", "pods"],
-                    "verbs": ["get", "list", "watch"],
-                }
-            ],
-        },
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "RoleBinding",
-            "metadata": {"name": NAME, "namespace": ns},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": NAME},
-            "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": ns}],
-        },
+        *twins,
         {
             "apiVersion": "v1",
             "kind": "ConfigMap",
-            "metadata": {"name": NAME, "namespace": ns},
+            "metadata": {"name": NAME, "namespace": ns, "labels": labels},
             "data": {"prometheus.yml": yaml.safe_dump(config), "rules.yaml": yaml.safe_dump(rule_groups)},
         },
         {
@@ -118,7 +127,7 @@ def manifests(cluster: Cluster) -> str:
                 "template": {
                     "metadata": {"labels": labels},
                     "spec": {
-                        "serviceAccountName": NAME,
+                        "automountServiceAccountToken": False,
                         "securityContext": {
                             "runAsNonRoot": True,
                             "runAsUser": 65534,
@@ -202,11 +211,10 @@ class Prometheus:
             self._forward.wait(timeout=10)
         self.cluster.kubectl(
             "delete",
-            "-f",
-            "-",
-            "--ignore-not-found",
+            "service,configmap,deployment",
+            "-l",
+            f"app.kubernetes.io/name={NAME}",
             "--wait=false",
-            stdin=manifests_names(self.cluster),
             check=False,
         )
 
@@ -237,21 +245,6 @@ class Prometheus:
             every=3,
         )
         return time.monotonic() - started
-
-
-def manifests_names(cluster: Cluster) -> str:
-    ns = cluster.namespace
-    kinds = [
-        ("v1", "ServiceAccount"),
-        ("rbac.authorization.k8s.io/v1", "Role"),
-        ("rbac.authorization.k8s.io/v1", "RoleBinding"),
-        ("v1", "ConfigMap"),
-        ("apps/v1", "Deployment"),
-    ]
-    return "\n---\n".join(
-        json.dumps({"apiVersion": a, "kind": k, "metadata": {"name": NAME, "namespace": ns}})
-        for a, k in kinds
-    )
 
 
 def _free_port() -> int:

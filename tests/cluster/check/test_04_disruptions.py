@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from tests.cluster.check.api import Ingress
-from tests.cluster.check.kube import Cluster, wait_until
+from tests.cluster.check.kube import Cluster
 from tests.cluster.check.report import Step
 from tests.cluster.check.test_03_upgrade import recommendation_urls
 from tests.cluster.check.traffic import RequestLoop
@@ -49,24 +49,14 @@ def test_redis_pod_deleted(
     redis = f"statefulset/{cluster.fullname()}-redis"
     feedback = {"user_id": 1999, "artist_id": state["artists"][0], "event": "play"}
     with RequestLoop(recommendation_urls(settings["ingress"]), rate=10, max_seconds=600) as loop:
-        cluster.kubectl("scale", redis, "--replicas=0")
-        wait_until(lambda: not cluster.pods("redis"), 120, "the Redis pod to be gone")
-        down = wait_until(
-            lambda: (r := api.post("/api/v1/feedback", feedback)).status_code == 503 and r,
-            60,
-            "feedback to answer 503",
-        )
+        cluster.scale(redis, 0)
+        down = api.feedback_until(feedback, 503, 60)
         outage_started = time.monotonic()
         assert down.headers.get("retry-after"), down.headers
         history = api.get("/api/v1/users/2/history")
         assert history.status_code == 200 and history.json()["complete"] is False, history.text
-        cluster.kubectl("scale", redis, "--replicas=1")
-        cluster.kubectl("rollout", "status", redis, "--timeout=180s", timeout=200)
-        wait_until(
-            lambda: api.post("/api/v1/feedback", feedback).status_code == 202,
-            120,
-            "feedback to answer 202 again",
-        )
+        cluster.scale(redis, 1)
+        api.feedback_until(feedback, 202)
         recovered_after = time.monotonic() - outage_started
         result = loop.stop()
     step.details.update(

@@ -30,12 +30,12 @@ def test_prometheus_scrapes_and_alerts(
         )
         assert {t["labels"]["job"] for t in up} == {f"{cluster.fullname()}-api"}, up
         assert prom.rule_names() >= ALERTS, prom.rule_names()
-        step.details["targets up"] = sorted(t["labels"]["pod"] for t in up)
+        step.details["targets up"] = sorted(t["labels"]["instance"] for t in up)
 
         # Error rate: Redis gone, so every feedback write answers 503.
         redis = f"statefulset/{cluster.fullname()}-redis"
         feedback = {"user_id": 1998, "artist_id": state["artists"][0], "event": "play"}
-        cluster.kubectl("scale", redis, "--replicas=0")
+        cluster.scale(redis, 0)
         try:
             with RequestLoop(
                 f"{settings['ingress']}/api/v1/feedback",
@@ -50,13 +50,8 @@ def test_prometheus_scrapes_and_alerts(
                 bad = errors.stop()
             step.details["induced 503s"] = bad.statuses.get(503, 0)
         finally:
-            cluster.kubectl("scale", redis, "--replicas=1")
-            cluster.kubectl("rollout", "status", redis, "--timeout=180s", timeout=200)
-        wait_until(
-            lambda: api.post("/api/v1/feedback", feedback).status_code == 202,
-            120,
-            "feedback to answer 202 again",
-        )
+            cluster.scale(redis, 1)
+        api.feedback_until(feedback, 202)
         # Healthy traffic dilutes the 5-minute error ratio below the threshold.
         with RequestLoop(recommendation_urls(settings["ingress"]), rate=40, max_seconds=420) as good:
             step.details["error-rate cleared after (s)"] = round(
@@ -65,12 +60,11 @@ def test_prometheus_scrapes_and_alerts(
             good.stop()
 
         # Service down: no API pod left to scrape.
-        cluster.kubectl("scale", api_deployment, "--replicas=0")
+        cluster.kubectl("scale", api_deployment, "--replicas=0")  # no wait: the alert is the point
         try:
             step.details["api-down fired after (s)"] = round(prom.wait_alert("TunedInAPIDown", True, 240), 1)
         finally:
-            cluster.kubectl("scale", api_deployment, f"--replicas={replicas}")
-            cluster.kubectl("rollout", "status", api_deployment, "--timeout=300s", timeout=320)
+            cluster.scale(api_deployment, replicas)
         step.details["api-down cleared after (s)"] = round(prom.wait_alert("TunedInAPIDown", False, 240), 1)
         wait_until(api.model_id, 120, "the API to answer again")
         time.sleep(1)
