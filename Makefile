@@ -76,6 +76,9 @@ publish: setup ## Point CURRENT at the newest model if it passes the recall and 
 
 ##@ Checks
 
+.PHONY: check
+check: lint test-unit test-chart ## The fast checks for every commit (a few minutes): ruff, mypy, unit and chart tests
+
 .PHONY: lint
 lint: setup ## ruff + mypy
 	$(VENV)/bin/ruff check apps jobs tests bench

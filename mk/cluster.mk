@@ -14,7 +14,7 @@ CHECK_NAMESPACE ?= tunedin-check
 WITH_DOCKER = export DOCKER_HOST=$$(bash scripts/docker-engine.sh start);
 TEST_DATA_ZIP = $$($(PY) -m tests.fetch_data --zip)
 
-##@ Live cluster (this machine: upstream Kubernetes as processes; kubeconfig $(CLUSTER_KUBECONFIG))
+##@ Live cluster (upstream Kubernetes as processes here; kubeconfig ~/.cache/tunedin-cluster/kubeconfig)
 
 .PHONY: cluster-build
 cluster-build: ## Build Kubernetes v1.34, CoreDNS, Traefik from the Go module proxy; fetch containerd, etcd, CNI (cached in ~/.cache/tunedin-cluster)
@@ -24,7 +24,7 @@ cluster-build: ## Build Kubernetes v1.34, CoreDNS, Traefik from the Go module pr
 	@$(WITH_DOCKER) bash $(CLUSTER_DIR)/images.sh addons
 
 .PHONY: cluster-up
-cluster-up: cluster-build ## Start the local cluster (ingress on 127.0.0.1:$(CLUSTER_INGRESS_PORT)); idempotent
+cluster-up: cluster-build ## Start the local cluster (ingress on 127.0.0.1:18080, TUNEDIN_CLUSTER_INGRESS_PORT); idempotent
 	TUNEDIN_CLUSTER_INGRESS_PORT=$(CLUSTER_INGRESS_PORT) bash $(CLUSTER_DIR)/up.sh
 
 .PHONY: cluster-images
