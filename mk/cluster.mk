@@ -59,8 +59,9 @@ test-cluster: ## From nothing: build and start the local cluster, build and impo
 	@started=$$(date +%s); \
 	$(MAKE) --no-print-directory chart-tools cluster-up cluster-images test-data; \
 	url=$$(bash $(CLUSTER_DIR)/data-mirror.sh start $(TEST_DATA_ZIP)); \
-	echo "cluster ready after $$(( $$(date +%s) - started )) s"; \
+	ready=$$(( $$(date +%s) - started )); echo "cluster and images ready after $$ready s"; \
 	KUBECONFIG=$(CLUSTER_KUBECONFIG) KUBECTL=$(CLUSTER_KUBECTL) TUNEDIN_CHECK_DATA_URL=$$url \
+	  TUNEDIN_CHECK_CLUSTER_INFO=$(CLUSTER_CACHE)/cluster-info.json TUNEDIN_CHECK_PREPARED_S=$$ready \
 	  TUNEDIN_CHECK_INGRESS_URL=http://127.0.0.1:$(CLUSTER_INGRESS_PORT) \
 	  TUNEDIN_CHECK_VALUES=$(CURDIR)/$(CLUSTER_DIR)/local-values.yaml TUNEDIN_CHECK_NAMESPACE=$(CHECK_NAMESPACE) \
 	  $(MAKE) --no-print-directory cluster-check KUBECTL=$(CLUSTER_KUBECTL); \

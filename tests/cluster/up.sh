@@ -138,3 +138,15 @@ kubectl -n kube-system rollout status deployment/coredns --timeout=180s >/dev/nu
 kubectl -n kube-system rollout status deployment/traefik --timeout=180s >/dev/null
 cp "$pki/admin.kubeconfig" "$KUBECONFIG_PATH"
 log "ready: export KUBECONFIG=$KUBECONFIG_PATH; ingress on http://127.0.0.1:$INGRESS_HOST_PORT/"
+
+# What this cluster runs, for the checks' report (make test-cluster passes it on).
+{
+  printf '{"cluster": "upstream Kubernetes as processes (tests/cluster)",'
+  printf ' "kubernetes": "%s", "etcd": "%s",' "$KUBE_VERSION" "$(etcd --version | awk '/etcd Version/ {print $3}')"
+  printf ' "containerd": "%s",' "$(containerd --version | awk '{print $3}')"
+  printf ' "runc": "%s",' "$(/usr/sbin/runc --version | awk 'NR==1 {print $3}')"
+  printf ' "cni plugins": "%s (bridge, host-local, portmap)",' "$(dpkg-query -W -f '${Version}' containernetworking-plugins)"
+  printf ' "coredns": "%s", "ingress": "Traefik %s (host network, port %s)",' "$COREDNS_VERSION" "$TRAEFIK_VERSION" "$INGRESS_HOST_PORT"
+  printf ' "storage": "pre-provisioned hostPath PersistentVolumes (StorageClass local)",'
+  printf ' "network policy": "not enforced (the bridge CNI has no policy engine)"}\n'
+} > "$CLUSTER_CACHE/cluster-info.json"

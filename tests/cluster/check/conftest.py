@@ -7,6 +7,8 @@
   TUNEDIN_CHECK_VALUES      extra values files for the install, comma-separated (images, storage)
   TUNEDIN_CHECK_DATA_URL    TUNEDIN_DATA_SOURCE for the trainer (a mirror of the Last.fm zip)
   TUNEDIN_CHECK_CRDS        folder of the monitoring CRDs to apply (default ../shared/schemas/crds)
+  TUNEDIN_CHECK_CLUSTER_INFO a JSON file of what the cluster runs, copied into the report
+  TUNEDIN_CHECK_PREPARED_S  seconds it took to bring the cluster and the images up (make test-cluster)
 Each check records its time, outcome and figures into bench/results/cluster.{json,md}."""
 
 from __future__ import annotations
