@@ -10,11 +10,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tests.chart.support import Obj, quantity, resolve_env
 
@@ -118,21 +116,6 @@ class PodRun:
         flags.append(self.container["image"])
         flags += [*(command or [])[1:], *self.container.get("args", [])]
         return flags
-
-
-def wait_until(check: Any, *, timeout: float, what: str, interval: float = 0.5) -> Any:
-    """Poll ``check()`` until it returns a truthy value; fail with ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    last: BaseException | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-            if value:
-                return value
-        except Exception as exc:
-            last = exc
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}: {last!r}")
 
 
 def logs(name: str) -> str:

@@ -11,8 +11,9 @@ import json
 
 import pytest
 
-from tests.images.engine import docker, wait_until
+from tests.images.engine import docker
 from tests.images.flow import KNOWN_USER, Flow, http_get, http_post_json
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -7,11 +7,12 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests import polling
 
 
 def tool(name: str) -> str:
@@ -82,19 +83,7 @@ class Cluster:
 
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str, every: float = 2.0) -> Any:
     """Poll PREDICATE until it returns something truthy; fail naming WHAT after TIMEOUT seconds."""
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except Exception as err:
-            last_error = err
-        time.sleep(every)
-    raise AssertionError(
-        f"timed out after {timeout:.0f} s waiting for {what}" + (f": {last_error}" if last_error else "")
-    )
+    return polling.wait_until(predicate, timeout=timeout, what=what, interval=every)
 
 
 def job_succeeded(job: dict[str, Any]) -> bool:
