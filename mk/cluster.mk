@@ -68,5 +68,5 @@ test-cluster: ## From nothing: build and start the local cluster, build and impo
 	echo "test-cluster took $$(( $$(date +%s) - started )) s"
 
 .PHONY: cluster-down
-cluster-down: ## Stop the local cluster (PURGE=1 also deletes its state; built binaries and images stay cached)
+cluster-down: ## Stop the local cluster (PURGE=1 also deletes its state and images, ~25 GB; built binaries stay cached)
 	bash $(CLUSTER_DIR)/down.sh $(if $(PURGE),--purge)
