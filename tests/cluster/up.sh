@@ -146,7 +146,7 @@ log "ready: export KUBECONFIG=$KUBECONFIG_PATH; ingress on http://127.0.0.1:$ING
   printf ' "containerd": "%s",' "$(containerd --version | awk '{print $3}')"
   printf ' "runc": "%s",' "$(/usr/sbin/runc --version | awk 'NR==1 {print $3}')"
   printf ' "cni plugins": "%s (bridge, host-local, portmap)",' "$(dpkg-query -W -f '${Version}' containernetworking-plugins)"
-  printf ' "coredns": "%s", "ingress": "Traefik %s (host network, port %s)",' "$COREDNS_VERSION" "$TRAEFIK_VERSION" "$INGRESS_HOST_PORT"
+  printf ' "coredns": "%s", "ingress controller": "Traefik %s (host network, port %s)",' "$COREDNS_VERSION" "$TRAEFIK_VERSION" "$INGRESS_HOST_PORT"
   printf ' "storage": "pre-provisioned hostPath PersistentVolumes (StorageClass local)",'
   printf ' "network policy": "not enforced (the bridge CNI has no policy engine)"}\n'
 } > "$CLUSTER_CACHE/cluster-info.json"
