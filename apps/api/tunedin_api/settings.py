@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 
 from tunedin_api.proxy import check_forwarded_allow_ips, check_root_path
 from tunedin_common.settings import CommonSettings
@@ -46,10 +46,6 @@ class Settings(CommonSettings):
     history_length: int = Field(50, ge=1, le=1000, description="Recent events kept per user.")
     history_ttl_s: int = Field(30 * 24 * 3600, ge=1)
     feedback_stream_maxlen: int = Field(100_000, ge=100, description="Bound of the anonymised event log.")
-    pseudonym_key: SecretStr = Field(
-        SecretStr("tunedin-development-key"),
-        description="HMAC key that pseudonymises user ids in the feedback log (set it in production).",
-    )
 
     candidates: int = Field(200, ge=10, le=5000, description="FAISS candidates before reranking.")
     search_cache_size: int = Field(
@@ -72,6 +68,13 @@ class Settings(CommonSettings):
 
     rate_limit_user: str = Field("600/minute", description="Per user id (limits' notation).")
     rate_limit_client: str = Field("6000/minute", description="Per client address, when no user id.")
+    rate_limit_key: str = Field("12000/minute", description="Per API key (limits' notation).")
+    api_keys_file: str = Field(
+        "",
+        description="The key file (python -m tunedin_api.keys): hashes and scopes of the API keys. "
+        "Empty or missing: every /v1 request is refused with 401.",
+    )
+    api_keys_poll_s: float = Field(1.0, gt=0, description="How often the key file is checked for changes.")
     max_body_bytes: int = Field(16 * 1024, ge=256)
     cors_origins: list[str] = Field(default_factory=list)
 
