@@ -27,6 +27,7 @@ from tunedin_common.contract import (
     utcnow,
 )
 from tunedin_trainer.settings import Settings
+from tunedin_trainer.training.checkpoint_dataset import dataset_of
 from tunedin_trainer.training.config import TrainConfig, run_key
 from tunedin_trainer.training.model_writer import data_hash
 from tunedin_trainer.training.run import run_train
@@ -115,6 +116,7 @@ def test_a_failed_write_leaves_no_model_and_keeps_the_checkpoint(
     assert list(store.models_dir.iterdir()) == []
     key = run_key(dataset_id, TrainConfig.from_settings(settings))
     assert store.checkpoint_dir(key).is_dir()  # a rerun resumes instead of starting over
+    assert dataset_of(store.checkpoint_dir(key)) == dataset_id  # whose users its state holds
 
 
 def test_the_ablation_table_is_copied_into_the_metrics(store: ArtifactStore) -> None:

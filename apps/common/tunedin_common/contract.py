@@ -11,7 +11,10 @@ $ARTIFACTS/
                            metrics.json index.faiss index.json manifest.json
   CURRENT                  the model id the API serves, replaced atomically
   cache/                   downloaded source archives (safe to delete)
-  checkpoints/<run_key>/   training state of an unfinished run, removed when its model is written
+  checkpoints/<run_key>/   training state of an unfinished run, removed when its model is written;
+                           its dataset_id file names the dataset the run trains on
+  erasures/                the erasure ledger (tunedin_common.erasures): <erasure_id>.json from the
+                           API, <erasure_id>.batch.json from the pipeline that completes the erasure
 ```
 
 Rules the readers rely on:
@@ -48,6 +51,7 @@ MODELS_DIR = "models"
 CURRENT_FILE = "CURRENT"
 CACHE_DIR = "cache"  # downloads, keyed by sha256; safe to delete
 CHECKPOINTS_DIR = "checkpoints"  # resumable training state, one folder per run key
+CHECKPOINT_DATASET_FILE = "dataset_id"  # in a checkpoint folder: the dataset id of its run
 STAGING_PREFIX = ".staging-"
 
 # Files of a prepared dataset.

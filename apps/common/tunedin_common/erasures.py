@@ -90,6 +90,12 @@ class ErasureProgress(BaseModel):
     other_files_removed: list[str] = Field(
         default_factory=list, description="Checkpoints and cached source archives that held the user."
     )
+    datasets_without_user: list[str] = Field(
+        default_factory=list, description="Datasets prepare-data built with the user excluded."
+    )
+    waiting_for: str | None = Field(
+        None, description="What keeps the erasure from completing, as the last pipeline stage saw it."
+    )
 
     @property
     def complete(self) -> bool:

@@ -5,6 +5,11 @@ rerun with the same inputs finds its dataset, verifies it and reuses it. Otherwi
 dataset is built in a staging directory, ``dataset.json`` is written last, and the directory
 is renamed into place; on any failure nothing is left behind. Either way ``datasets/LATEST``
 then names it: the dataset training uses by default.
+
+While the erasure ledger holds erased users, their rows are dropped from the source before
+anything is derived, a digest of the erased subjects joins the split parameters (so the id
+changes whenever that set does, and stays as it was without erasures), and afterwards every
+other artifact holding them outside the models is removed (``tunedin_trainer.erasure``).
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ from tunedin_trainer.data.tables import (
     write_table,
 )
 from tunedin_trainer.data.tags import top_tags
+from tunedin_trainer.erasure.exclude import exclude_erased
+from tunedin_trainer.erasure.stages import after_prepare, suppression_for
+from tunedin_trainer.erasure.suppression import Suppression
 from tunedin_trainer.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,15 +67,18 @@ class PrepareResult:
     seconds: float
 
 
-def split_params(settings: Settings) -> dict[str, Any]:
-    """The settings that shape a dataset, besides its source bytes."""
-    return {
+def split_params(settings: Settings, suppression: Suppression | None = None) -> dict[str, Any]:
+    """What shapes a dataset besides its source bytes: the settings, and the erased users if any."""
+    params: dict[str, Any] = {
         "seed": settings.seed,
         "test_fraction": settings.test_fraction,
         "valid_fraction": settings.valid_fraction,
         "min_user_interactions": settings.min_user_interactions,
         "top_tags": settings.top_tags,
     }
+    if suppression is not None:
+        params["erased_subjects_sha256"] = suppression.digest
+    return params
 
 
 def prepare_dataset(settings: Settings, store: ArtifactStore, force: bool = False) -> PrepareResult:
@@ -76,7 +87,8 @@ def prepare_dataset(settings: Settings, store: ArtifactStore, force: bool = Fals
     source = load_source(
         settings.data_source, settings.data_sha256, store.cache_dir, settings.download_timeout_s
     )
-    params = split_params(settings)
+    suppression = suppression_for(store, settings)
+    params = split_params(settings, suppression)
     dataset_id = dataset_id_for(source.sha256, params)
     directory = store.dataset_dir(dataset_id)
 
@@ -84,11 +96,15 @@ def prepare_dataset(settings: Settings, store: ArtifactStore, force: bool = Fals
     if existing is not None:
         store.write_latest_dataset(dataset_id)
         log.info("dataset %s already prepared and verified: reusing %s", dataset_id, directory)
+        if suppression is not None:
+            after_prepare(store, suppression, dataset_id)
         return PrepareResult(dataset_id, directory, existing, True, time.perf_counter() - started)
 
     with store.staging(directory) as stage:
-        manifest = _build(source, params, dataset_id, stage)
+        manifest = _build(source, params, dataset_id, stage, suppression)
     store.write_latest_dataset(dataset_id)
+    if suppression is not None:
+        after_prepare(store, suppression, dataset_id)
     seconds = time.perf_counter() - started
     log.info("prepared dataset %s in %s (%.1f s): %s", dataset_id, directory, seconds, manifest.counts)
     return PrepareResult(dataset_id, directory, manifest, False, seconds)
@@ -104,8 +120,23 @@ def _verified(store: ArtifactStore, dataset_id: str) -> DatasetManifest | None:
         return None
 
 
-def _build(source: SourceData, params: dict[str, Any], dataset_id: str, stage: Path) -> DatasetManifest:
+def _build(
+    source: SourceData,
+    params: dict[str, Any],
+    dataset_id: str,
+    stage: Path,
+    suppression: Suppression | None,
+) -> DatasetManifest:
     raw = parse_files(source.files)
+    excluded: dict[str, int] = {}
+    if suppression is not None:
+        raw, erased = exclude_erased(raw, suppression)
+        excluded["erased_users_excluded"] = len(erased)
+        log.info(
+            "excluded %d erased user(s) from the source (%d erasure(s) on record)",
+            len(erased),
+            len(suppression.subjects),
+        )
     tags = top_tags(raw.taggings, raw.tags, raw.artists["artist_id"], params["top_tags"])
     split = split_interactions(
         raw.interactions,
@@ -139,6 +170,7 @@ def _build(source: SourceData, params: dict[str, Any], dataset_id: str, stage: P
         "tag_assignments_dropped": tags.dropped_taggings,
         "tagged_artists_dropped": tags.dropped_artists,
         "friend_pairs": 0 if raw.friends is None else len(raw.friends),
+        **excluded,
     }
     manifest = DatasetManifest(
         dataset_id=dataset_id,

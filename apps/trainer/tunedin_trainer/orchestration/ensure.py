@@ -5,7 +5,8 @@ happens; a failed one does not count, so running ``ensure`` again retries. A new
 helm-managed: it is owned by the pipeline's ConfigMap, so ``helm uninstall`` (which deletes the
 ConfigMap) lets the garbage collector delete every runner and, through them, their stage Jobs.
 The newest finished runners are kept as the record; older finished ones are deleted, active ones
-never.
+never. ``ensure_runner`` is the same rule for any label, so the erasure schedule starts one runner
+per pending set of erasures the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 
 from tunedin_trainer.orchestration.definition import (
     FINGERPRINT_LABEL,
+    PipelineDefinition,
     build_job,
     identity,
     job_name,
@@ -37,6 +39,15 @@ class EnsureOutcome:
     pruned: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class RunFor:
+    """What a runner is for: the label naming it (``label=value``) and what its Job name carries."""
+
+    label: str
+    value: str
+    short: str
+
+
 def ensure_pipeline(
     cluster: Cluster,
     config_map: str,
@@ -52,26 +63,39 @@ def ensure_pipeline(
             definition.fingerprint,
         )
         return EnsureOutcome("", "superseded")
-    runners = identity(pod_labels(definition.runner), f"ConfigMap {config_map}: runner.yaml")
-    for job in sorted(cluster.jobs({**runners, FINGERPRINT_LABEL: fingerprint}), key=created_at):
+    return ensure_runner(cluster, definition, RunFor(FINGERPRINT_LABEL, fingerprint, "run"), name_prefix, now)
+
+
+def ensure_runner(
+    cluster: Cluster,
+    definition: PipelineDefinition,
+    run_for: RunFor,
+    name_prefix: str,
+    now: Callable[[], datetime],
+) -> EnsureOutcome:
+    """Start a runner labelled ``run_for`` unless one is active or has succeeded; prune old ones."""
+    what = f"{run_for.label}={run_for.value}"
+    where = f"ConfigMap {definition.config_map['metadata']['name']}: runner.yaml"
+    runners = identity(pod_labels(definition.runner), where)
+    for job in sorted(cluster.jobs({**runners, run_for.label: run_for.value}), key=created_at):
         state = job_state(job)
         if state != "failed":
             name = job["metadata"]["name"]
-            log.info("pipeline %s already has runner %s (%s): nothing to do", fingerprint, name, state)
+            log.info("%s already has runner %s (%s): nothing to do", what, name, state)
             return EnsureOutcome(name, state)
-    name = job_name(name_prefix, "run", now())
+    name = job_name(name_prefix, run_for.short, now())
     owner = owner_reference(definition.config_map, "v1", "ConfigMap")
     cluster.create_job(
-        build_job(definition.runner, name, cluster.namespace, {FINGERPRINT_LABEL: fingerprint}, owner)
+        build_job(definition.runner, name, cluster.namespace, {run_for.label: run_for.value}, owner)
     )
-    log.info("pipeline %s: created runner %s (follow it: kubectl logs -f job/%s)", fingerprint, name, name)
-    pruned = prune_finished(cluster, runners, definition.run_history_limit)
+    log.info("%s: created runner %s (follow it: kubectl logs -f job/%s)", what, name, name)
+    pruned = prune_finished(cluster, runners, run_for.label, definition.run_history_limit)
     return EnsureOutcome(name, "created", pruned)
 
 
-def prune_finished(cluster: Cluster, runners: dict[str, str], keep: int) -> tuple[str, ...]:
-    """Delete the finished runners ``ensure`` made beyond the newest ``keep``; never an active one."""
-    made_by_ensure = cluster.jobs({**runners, FINGERPRINT_LABEL: None})
+def prune_finished(cluster: Cluster, runners: dict[str, str], label: str, keep: int) -> tuple[str, ...]:
+    """Delete the finished runners labelled ``label`` beyond the newest ``keep``; never an active one."""
+    made_by_ensure = cluster.jobs({**runners, label: None})
     finished = [job for job in made_by_ensure if job_state(job) != "active"]
     finished.sort(key=lambda job: (created_at(job), job["metadata"]["name"]), reverse=True)
     pruned = tuple(job["metadata"]["name"] for job in finished[keep:])

@@ -33,12 +33,7 @@ def collect_garbage(store: ArtifactStore, keep: int, now: float | None = None) -
         kept = set(ids[-keep:]) | ({served} if served else set())
         for model_id in ids:
             if model_id not in kept:
-                doomed = store.models_dir / model_id
-                hidden = doomed.with_name(f"{STAGING_PREFIX}gc-{model_id}")
-                if hidden.exists():  # left by a collection that was cut short
-                    shutil.rmtree(hidden)
-                shutil.rmtree(doomed.rename(hidden))
-                removed.append(doomed)
+                removed.append(remove_directory(store.models_dir / model_id))
     cutoff = (time.time() if now is None else now) - STAGING_MAX_AGE.total_seconds()
     for parent in (store.datasets_dir, store.models_dir):
         if not parent.is_dir():
@@ -48,6 +43,20 @@ def collect_garbage(store: ArtifactStore, keep: int, now: float | None = None) -
                 shutil.rmtree(child, ignore_errors=True)
                 removed.append(child)
     return removed
+
+
+def remove_directory(doomed: Path) -> Path:
+    """Delete a dataset or model directory: renamed to a staging name first (atomic: readers see
+    it whole or not at all), then deleted; a deletion cut short is finished by a later run.
+    Returns ``doomed``."""
+    if doomed.name.startswith(STAGING_PREFIX):  # already out of sight
+        shutil.rmtree(doomed)
+        return doomed
+    hidden = doomed.with_name(f"{STAGING_PREFIX}gc-{doomed.name}")
+    if hidden.exists():  # left by a collection that was cut short
+        shutil.rmtree(hidden)
+    shutil.rmtree(doomed.rename(hidden))
+    return doomed
 
 
 def _last_change(path: Path) -> float:

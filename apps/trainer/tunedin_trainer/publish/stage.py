@@ -1,6 +1,8 @@
 """The publish stage: gates in order, then CURRENT (atomic), then garbage collection.
 
 Nothing is written before every gate has passed, so a refused model leaves CURRENT as it was.
+Whatever the outcome, pending erasures then take the step the served model allows
+(``tunedin_trainer.erasure.models_step``): a refusal is recorded as what they wait for.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunedin_common.contract import ArtifactStore
+from tunedin_trainer.erasure.stages import after_publish
+from tunedin_trainer.errors import GateError
 from tunedin_trainer.index.models import newest_servable
 from tunedin_trainer.publish.gates import check_index, check_quality, check_servable
 from tunedin_trainer.publish.gc import collect_garbage
@@ -29,6 +33,19 @@ class PublishOutcome:
 
 
 def publish(
+    store: ArtifactStore, settings: Settings, model_id: str | None = None, force: bool = False
+) -> PublishOutcome:
+    """``publish_model``, then the erasure step of whatever model is served afterwards."""
+    try:
+        outcome = publish_model(store, settings, model_id, force)
+    except GateError as exc:
+        after_publish(store, settings, refused=str(exc))
+        raise
+    after_publish(store, settings)
+    return outcome
+
+
+def publish_model(
     store: ArtifactStore, settings: Settings, model_id: str | None = None, force: bool = False
 ) -> PublishOutcome:
     """Serve ``model_id`` (default: the newest indexed model) if it passes every gate.

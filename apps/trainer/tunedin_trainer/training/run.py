@@ -30,6 +30,7 @@ from tunedin_trainer.evaluation.ranking import KS
 from tunedin_trainer.evaluation.scores import SplitMatrices, ease_scores, lightgcn_scores, popular_scores
 from tunedin_trainer.settings import Settings
 from tunedin_trainer.training.checkpoint import clear_checkpoint
+from tunedin_trainer.training.checkpoint_dataset import mark_dataset
 from tunedin_trainer.training.config import TrainConfig, run_key
 from tunedin_trainer.training.inputs import training_inputs
 from tunedin_trainer.training.loop import TrainingResult, train_model
@@ -99,6 +100,7 @@ def run_train(settings: Settings, dataset_id: str | None = None, progress: bool 
     inputs = training_inputs(store, data)
     key = run_key(data.dataset_id, config)
     checkpoint_dir = store.checkpoint_dir(key)
+    mark_dataset(checkpoint_dir, data.dataset_id)
     log.info(
         "training on dataset %s: %d users, %d artists, %d train pairs (run %s)",
         data.dataset_id,
