@@ -203,7 +203,7 @@ def test_dev_profile_is_the_one_node_shape_with_monitoring() -> None:
     ]
     assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
     assert not by_kind(objs, "HorizontalPodAutoscaler")
-    assert all(c["spec"]["suspend"] for c in by_kind(objs, "CronJob"))
+    assert one(objs, "CronJob", f"{FULL}-retrain")["spec"]["suspend"] is True
     assert dev_values()["kube-prometheus-stack"]["nodeExporter"]["enabled"] is False
 
 

@@ -25,6 +25,7 @@ from tests.chart.support import (
     render,
     render_error,
     resolve_env,
+    secret_values,
 )
 
 SERVICE_ACCOUNT = f"{RELEASE}-retrain"
@@ -97,7 +98,7 @@ def test_what_the_pipeline_runs_from_changes_the_fingerprint(change: str) -> Non
 def test_runner_spec_is_the_cronjobs_and_reads_its_own_job_name() -> None:
     objs = render()
     runner = pipeline_job_specs(objs)["runner"]
-    cron = by_kind(objs, "CronJob")[0]["spec"]["jobTemplate"]
+    cron = one(objs, "CronJob", SERVICE_ACCOUNT)["spec"]["jobTemplate"]
     assert cron["spec"] == runner
     assert cron["metadata"]["labels"]["app.kubernetes.io/component"] == "pipeline-runner"
     [container] = runner["template"]["spec"]["containers"]
@@ -165,7 +166,11 @@ def test_the_role_allows_jobs_and_reading_its_own_config_map_only() -> None:
 )
 def test_rbac_and_config_map_exist_with_the_kickoff_or_the_cronjob(pipeline: bool, retrain: bool) -> None:
     objs = render(
-        sets=(f"pipeline.enabled={str(pipeline).lower()}", f"retrain.enabled={str(retrain).lower()}")
+        sets=(
+            f"pipeline.enabled={str(pipeline).lower()}",
+            f"retrain.enabled={str(retrain).lower()}",
+            "erasures.enabled=false",
+        )
     )
     assert len(by_kind(objs, "Job")) == int(pipeline)
     assert len(by_kind(objs, "CronJob")) == int(retrain)
@@ -179,11 +184,12 @@ def test_rbac_and_config_map_exist_with_the_kickoff_or_the_cronjob(pipeline: boo
 
 
 def _stage_env(*sets: str) -> dict[str, dict[str, str]]:
-    specs = pipeline_job_specs(render(sets=sets))
+    objs = render(sets=sets)
+    specs = pipeline_job_specs(objs)
     env: dict[str, dict[str, str]] = {}
     for stage in STAGES:
         [container] = specs[stage]["template"]["spec"]["containers"]
-        env[stage] = resolve_env(container, {})
+        env[stage] = resolve_env(container, secret_values(objs))
     return env
 
 

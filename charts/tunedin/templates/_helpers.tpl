@@ -225,6 +225,15 @@ template:
           {{- end }}
         env:
           {{- include "tunedin.commonEnv" $ctx | nindent 10 }}
+          {{- if hasKey $v.trainer.env "TUNEDIN_PSEUDONYM_KEY" }}
+          {{- fail "trainer.env.TUNEDIN_PSEUDONYM_KEY: the chart sets it from the API's Secret (api.pseudonymKey), so both match users against the same erasure ledger" }}
+          {{- end }}
+          {{- /* The key that matches user ids against the erasure ledger's subjects: the API's. */}}
+          - name: TUNEDIN_PSEUDONYM_KEY
+            valueFrom:
+              secretKeyRef:
+                name: {{ include "tunedin.api.secretName" $ctx }}
+                key: {{ include "tunedin.api.secretKey" $ctx }}
           {{- if not (hasKey $v.trainer.env "TUNEDIN_THREADS") }}
           {{- /* CPU threads follow the container's CPU limit, rounded up to whole cores. */}}
           - name: TUNEDIN_THREADS

@@ -7,10 +7,10 @@ The pipeline's orchestration: the pipeline ConfigMap, the kick-off Job, the runn
 
 {{/*
 Whether the pipeline's ServiceAccount, Role, RoleBinding and ConfigMap exist: with the
-kick-off Job or the retraining CronJob. Prints "true" or nothing.
+kick-off Job, the retraining CronJob or the erasure CronJob. Prints "true" or nothing.
 */}}
 {{- define "tunedin.pipeline.orchestrated" -}}
-{{- if or .Values.pipeline.enabled .Values.retrain.enabled }}true{{ end }}
+{{- if or .Values.pipeline.enabled .Values.retrain.enabled .Values.erasures.enabled }}true{{ end }}
 {{- end }}
 
 {{/*
@@ -28,33 +28,48 @@ it alone leaves that Job, whose pod template is immutable, exactly as it is.
 {{- end }}
 
 {{/*
-The container settings the kick-off Job and the runners share: image, pod security, the
-ServiceAccount whose Role lets them manage the pipeline's Jobs.
+The container settings the kick-off Job, the runners and the erasure CronJob share: image, pod
+security, the ServiceAccount whose Role lets them manage the pipeline's Jobs:
+(dict "ctx" $ "ledger" true|false). With "ledger" the artifacts claim is mounted read-only
+(the erasure CronJob reads erasures/ from it).
 */}}
 {{- define "tunedin.pipeline.orchestratorPod" -}}
+{{- $ctx := .ctx }}
 restartPolicy: Never
-serviceAccountName: {{ include "tunedin.serviceAccountName" . }}
+serviceAccountName: {{ include "tunedin.serviceAccountName" $ctx }}
 automountServiceAccountToken: true
-{{- with .Values.imagePullSecrets }}
+{{- with $ctx.Values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 securityContext:
-  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+  {{- toYaml $ctx.Values.podSecurityContext | nindent 2 }}
 volumes:
-  {{- include "tunedin.tmpVolume" . | nindent 2 }}
+  {{- include "tunedin.tmpVolume" $ctx | nindent 2 }}
+  {{- if .ledger }}
+  - name: artifacts
+    persistentVolumeClaim:
+      claimName: {{ include "tunedin.artifacts.claimName" $ctx }}
+      readOnly: true
+  {{- end }}
 {{- end }}
 
 {{- define "tunedin.pipeline.orchestratorContainer" -}}
-image: {{ include "tunedin.image" (dict "ctx" . "image" .Values.trainer.image) }}
-imagePullPolicy: {{ .Values.trainer.image.pullPolicy }}
+{{- $ctx := .ctx }}
+image: {{ include "tunedin.image" (dict "ctx" $ctx "image" $ctx.Values.trainer.image) }}
+imagePullPolicy: {{ $ctx.Values.trainer.image.pullPolicy }}
 securityContext:
-  {{- toYaml .Values.containerSecurityContext | nindent 2 }}
+  {{- toYaml $ctx.Values.containerSecurityContext | nindent 2 }}
 resources:
-  {{- toYaml .Values.retrain.resources | nindent 2 }}
+  {{- toYaml $ctx.Values.retrain.resources | nindent 2 }}
 volumeMounts:
   - name: tmp
     mountPath: /tmp
+  {{- if .ledger }}
+  - name: artifacts
+    mountPath: {{ $ctx.Values.artifacts.mountPath }}
+    readOnly: true
+  {{- end }}
 {{- end }}
 
 {{- define "tunedin.pipeline.orchestratorEnv" -}}
@@ -82,10 +97,10 @@ template:
     labels:
       {{- include "tunedin.componentLabels" (dict "ctx" $ctx "component" "pipeline-kickoff") | nindent 6 }}
   spec:
-    {{- include "tunedin.pipeline.orchestratorPod" $ctx | nindent 4 }}
+    {{- include "tunedin.pipeline.orchestratorPod" (dict "ctx" $ctx "ledger" false) | nindent 4 }}
     containers:
       - name: ensure
-        {{- include "tunedin.pipeline.orchestratorContainer" $ctx | nindent 8 }}
+        {{- include "tunedin.pipeline.orchestratorContainer" (dict "ctx" $ctx "ledger" false) | nindent 8 }}
         command: ["python", "-m", "jobs.retrain", "ensure"]
         args:
           - --fingerprint={{ .fingerprint }}
@@ -108,10 +123,10 @@ template:
     labels:
       {{- include "tunedin.componentLabels" (dict "ctx" . "component" "pipeline-runner") | nindent 6 }}
   spec:
-    {{- include "tunedin.pipeline.orchestratorPod" . | nindent 4 }}
+    {{- include "tunedin.pipeline.orchestratorPod" (dict "ctx" . "ledger" false) | nindent 4 }}
     containers:
       - name: runner
-        {{- include "tunedin.pipeline.orchestratorContainer" . | nindent 8 }}
+        {{- include "tunedin.pipeline.orchestratorContainer" (dict "ctx" . "ledger" false) | nindent 8 }}
         command: ["python", "-m", "jobs.retrain", "run"]
         args:
           - --config-map={{ include "tunedin.pipeline.configMapName" . }}
