@@ -74,6 +74,10 @@ build-index: setup ## Build the FAISS index of the newest model and measure its 
 publish: setup ## Point CURRENT at the newest model if it passes the recall and quality gates
 	$(PY) -m jobs.publish
 
+.PHONY: erasures
+erasures: setup ## Every user erasure and each step's time or "pending" (make pipeline completes them)
+	$(PY) -m jobs.erasures status
+
 ##@ Checks
 
 .PHONY: check
