@@ -125,6 +125,27 @@ def render(
     return tuple(d for d in yaml.safe_load_all(out) if d)
 
 
+@functools.cache
+def _notes_chart() -> Path:
+    """The offline chart plus a template that renders NOTES.txt into an object helm template shows."""
+    copy = Path(tempfile.mkdtemp(prefix="tunedin-notes-")) / "tunedin"
+    shutil.copytree(offline_chart(), copy)
+    (copy / "templates" / "notes-probe.yaml").write_text(
+        'notes: {{ include (print $.Template.BasePath "/NOTES.txt") . | toJson }}\n', encoding="utf-8"
+    )
+    return copy
+
+
+def render_notes(*sets: str) -> str:
+    """NOTES.txt as `helm install` would print it with these --set flags."""
+    args = ["template", RELEASE, str(_notes_chart()), "--namespace", NAMESPACE]
+    args += ["--show-only", "templates/notes-probe.yaml"]
+    for s in sets:
+        args += ["--set", s]
+    notes: str = yaml.safe_load(helm(*args).stdout)["notes"]
+    return notes
+
+
 def render_error(*values: str, sets: tuple[str, ...] = ()) -> str:
     """helm's error when these values must not render (fails the test when they do)."""
     result = helm(*template_args(*values, sets=sets), check=False)

@@ -3,11 +3,6 @@ fingerprint follows, the RBAC of the kick-off and runners, the trainer's thread 
 
 from __future__ import annotations
 
-import functools
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -17,13 +12,13 @@ from tests.chart.support import (
     RELEASE,
     Obj,
     by_kind,
-    helm,
     offline_chart,
     one,
     pipeline_job_specs,
     pod_specs,
     render,
     render_error,
+    render_notes,
     resolve_env,
     secret_values,
 )
@@ -211,36 +206,9 @@ def test_a_given_thread_count_wins_over_the_cpu_limit() -> None:
         assert env["TUNEDIN_THREADS"] == env["OMP_NUM_THREADS"] == env["MKL_NUM_THREADS"] == "3", stage
 
 
-@functools.cache
-def _notes_chart() -> Path:
-    """The offline chart plus a template that renders NOTES.txt into an object helm template shows."""
-    copy = Path(tempfile.mkdtemp(prefix="tunedin-notes-")) / "tunedin"
-    shutil.copytree(offline_chart(), copy)
-    (copy / "templates" / "notes-probe.yaml").write_text(
-        'notes: {{ include (print $.Template.BasePath "/NOTES.txt") . | toJson }}\n', encoding="utf-8"
-    )
-    return copy
-
-
-def _notes(*sets: str) -> str:
-    args = [
-        "template",
-        RELEASE,
-        str(_notes_chart()),
-        "--namespace",
-        NAMESPACE,
-        "--show-only",
-        "templates/notes-probe.yaml",
-    ]
-    for s in sets:
-        args += ["--set", s]
-    notes: str = yaml.safe_load(helm(*args).stdout)["notes"]
-    return notes
-
-
 def test_notes_tell_how_to_follow_the_pipeline() -> None:
     fingerprint = _fingerprint()
-    notes = _notes()
+    notes = render_notes()
     assert f"logs job/{RELEASE}-pipeline-{fingerprint}" in notes
     assert (
         f"get jobs -l app.kubernetes.io/instance={RELEASE},tunedin.io/pipeline-fingerprint={fingerprint} -w"
@@ -248,7 +216,7 @@ def test_notes_tell_how_to_follow_the_pipeline() -> None:
     )
     assert "app.kubernetes.io/component=pipeline-runner" in notes
     assert "-r1" not in notes
-    assert "pipeline.enabled=false" in _notes("pipeline.enabled=false")
+    assert "pipeline.enabled=false" in render_notes("pipeline.enabled=false")
 
 
 @pytest.mark.parametrize(

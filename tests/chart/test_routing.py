@@ -1,5 +1,7 @@
 """How requests reach the API and the frontend: the Ingress any controller serves, the Gateway API
-HTTPRoute, the API's root path and the frontend's /api proxy to the API Service."""
+HTTPRoute, the API's root path and the frontend's /api proxy to the API Service. With the frontend
+on, the app's /api calls reach the frontend's nginx (which adds the frontend's API key) and /v1 the
+API itself (clients with their own key)."""
 
 from __future__ import annotations
 
@@ -43,9 +45,20 @@ def _container(objs: tuple[Obj, ...], deployment: str) -> Obj:
     return container
 
 
+def _prefix_backend(paths: list[tuple[str, str]], url_path: str) -> str:
+    """The backend a request path reaches: the longest matching Prefix, by whole path segments."""
+    segments = [s for s in url_path.split("/") if s]
+    matching = [
+        (len(prefix.strip("/").split("/")) if prefix != "/" else 0, backend)
+        for prefix, backend in paths
+        if prefix == "/" or segments[: len(prefix.strip("/").split("/"))] == prefix.strip("/").split("/")
+    ]
+    return max(matching)[1]
+
+
 def test_the_ingress_has_two_plain_prefix_paths_and_no_controller_specifics() -> None:
     ingress = one(render(), "Ingress", FULL)
-    assert _ingress_paths(ingress) == [("/api", "Prefix", API, "http"), ("/", "Prefix", FRONTEND, "http")]
+    assert _ingress_paths(ingress) == [("/v1", "Prefix", API, "http"), ("/", "Prefix", FRONTEND, "http")]
     assert "ingressClassName" not in ingress["spec"], "no class: the cluster's default IngressClass"
     assert "annotations" not in ingress["metadata"]
     assert "tls" not in ingress["spec"] and "host" not in ingress["spec"]["rules"][0]
@@ -58,16 +71,32 @@ def test_the_ingress_takes_a_class_annotations_host_and_tls() -> None:
     assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt"}
     assert ingress["spec"]["tls"] == [{"secretName": "tunedin-example-tls", "hosts": ["tunedin.example.com"]}]
     assert ingress["spec"]["rules"][0]["host"] == "tunedin.example.com"
-    # The frontend is off in this scenario: only the API path is left.
-    assert _ingress_paths(ingress) == [("/api", "Prefix", API, "http")]
+    # The frontend is off in this scenario: the API also takes its root path.
+    assert _ingress_paths(ingress) == [("/v1", "Prefix", API, "http"), ("/api", "Prefix", API, "http")]
+
+
+@pytest.mark.parametrize("values", [(), (str(CI / "gateway-values.yaml"), "ingress.enabled=true")])
+def test_the_apps_api_calls_reach_the_frontends_proxy_and_v1_the_api(values: tuple[str, ...]) -> None:
+    objs = render(*values[:1], sets=values[1:])
+    ingress = [(path, svc) for path, _, svc, _ in _ingress_paths(one(objs, "Ingress", FULL))]
+    routes = [ingress]
+    if by_kind(objs, "HTTPRoute"):
+        routes.append([(value, svc) for _, value, svc, _ in _route_rules(one(objs, "HTTPRoute", FULL))])
+    for paths in routes:
+        for path in ("/api/v1/users/2/recommendations", "/api/metrics", "/api/docs", "/", "/assets/app.js"):
+            assert _prefix_backend(paths, path) == FRONTEND, path
+        for path in ("/v1/users/2/recommendations", "/v1"):
+            assert _prefix_backend(paths, path) == API, path
+        assert _prefix_backend(paths, "/metrics") == FRONTEND, "the API's /metrics is not routed"
 
 
 def test_the_api_keeps_its_root_path_wherever_it_is_routed() -> None:
     assert _env(_container(render(), API))["TUNEDIN_ROOT_PATH"] == "/api"
-    objs = render(str(CI / "gateway-values.yaml"), sets=("api.rootPath=/music/api", "ingress.enabled=true"))
+    sets = ("api.rootPath=/music/api", "ingress.enabled=true", "frontend.enabled=false")
+    objs = render(str(CI / "gateway-values.yaml"), sets=sets)
     assert _env(_container(objs, API))["TUNEDIN_ROOT_PATH"] == "/music/api"
-    assert _ingress_paths(one(objs, "Ingress", FULL))[0][0] == "/music/api"
-    assert _route_rules(one(objs, "HTTPRoute", FULL))[0][1] == "/music/api"
+    assert _ingress_paths(one(objs, "Ingress", FULL))[1][0] == "/music/api"
+    assert _route_rules(one(objs, "HTTPRoute", FULL))[1][1] == "/music/api"
 
 
 @pytest.mark.parametrize("port", [80, 8081])
@@ -96,7 +125,7 @@ def test_the_httproute_has_the_ingress_rules_on_the_given_gateways() -> None:
     assert route["spec"]["hostnames"] == ["tunedin.example.com"]
     ports = {s["metadata"]["name"]: s["spec"]["ports"][0]["port"] for s in by_kind(objs, "Service")}
     assert _route_rules(route) == [
-        ("PathPrefix", "/api", API, ports[API]),
+        ("PathPrefix", "/v1", API, ports[API]),
         ("PathPrefix", "/", FRONTEND, ports[FRONTEND]),
     ]
 

@@ -7,9 +7,11 @@ flags, so the images are proved against exactly what the chart runs.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +38,9 @@ class PodRun:
     """`docker run` flags for one container of a rendered pod spec.
 
     ``claims`` maps PersistentVolumeClaim names to Docker named volumes; emptyDirs become
-    size-limited tmpfs mounts, world-writable and exec-allowed like an emptyDir.
+    size-limited tmpfs mounts, world-writable and exec-allowed like an emptyDir; a Secret volume
+    becomes a read-only folder of its items (from ``secrets``), owned by the pod's fsGroup with
+    the volume's mode, as the kubelet writes it.
     """
 
     pod: Obj
@@ -87,9 +91,32 @@ class PodRun:
                     f"type=volume,source={self.claims[claim['claimName']]},target={path}"
                     + (",readonly" if read_only else ""),
                 ]
+            elif "secret" in volume:
+                folder = self.secret_folder(volume["secret"])
+                flags += ["--mount", f"type=bind,source={folder},target={path},readonly"]
             else:
                 raise AssertionError(f"volume {mount['name']}: unsupported in the flow test: {volume}")
         return flags
+
+    def secret_folder(self, source: Obj) -> str:
+        folder = Path(tempfile.mkdtemp(prefix="tunedin-secret-volume-"))
+        atexit.register(shutil.rmtree, folder, True)
+        folder.chmod(0o755)
+        group = self.pod.get("securityContext", {}).get("fsGroup", 0)
+        name = source["secretName"]
+        items = source.get("items") or [
+            {"key": key, "path": key} for secret, key in self.secrets if secret == name
+        ]
+        for item in items:
+            target = folder / item["path"]
+            target.write_text(self.secrets[(name, item["key"])], encoding="utf-8")
+            mode = item.get("mode", source.get("defaultMode", 0o644))
+            if os.geteuid() == 0:
+                os.chown(target, 0, group)
+            else:  # a non-root engine user cannot give the file to the pod's group
+                mode |= 0o444
+            target.chmod(mode)
+        return str(folder)
 
     def env(self) -> dict[str, str]:
         return resolve_env(self.container, self.secrets)

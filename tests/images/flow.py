@@ -35,9 +35,11 @@ TRAIN_ENV = {"TUNEDIN_EPOCHS": "6", "TUNEDIN_EVAL_EVERY": "3"}
 KNOWN_USER = 2
 
 
-def http_get(url: str, timeout: float = 10) -> tuple[int, bytes]:
+def http_get(url: str, timeout: float = 10, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers or {}), timeout=timeout
+        ) as response:
             return int(response.status), bytes(response.read())
     except urllib.error.HTTPError as err:
         return int(err.code), bytes(err.read())
@@ -190,7 +192,9 @@ def running_flow(objs: tuple[Obj, ...]) -> Iterator[Flow]:
             wait_until(lambda: http_get(f"{api_url}/readyz")[0] == 200, timeout=90, what="API /readyz")
         except AssertionError as err:
             raise AssertionError(f"{err}\n{logs(api_name)}\n{logs(redis_name)}") from err
-        status, body = http_get(f"{api_url}/v1/model")
+        # Straight to the API, with the operator's key from the chart's generated Secret.
+        admin = {"Authorization": f"Bearer {secrets_by_key[(f'{RELEASE_PREFIX}-api-keys', 'admin-key')]}"}
+        status, body = http_get(f"{api_url}/v1/model", headers=admin)
         assert status == 200, body
         model_id = str(json.loads(body)["model_id"])
         yield Flow(prefix, network, objs, api_url, frontend_url, output, model_id, redis_name, api_name)

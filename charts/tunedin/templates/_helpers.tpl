@@ -103,6 +103,21 @@ Resource names.
 {{- if .Values.api.pseudonymKey.existingSecret }}{{ .Values.api.pseudonymKey.existingSecretKey }}{{ else }}pseudonym-key{{ end }}
 {{- end }}
 
+{{/*
+The API keys' Secret: the key file the API reads and the frontend's key (generated, or the user's).
+*/}}
+{{- define "tunedin.apiKeys.secretName" -}}
+{{- default (printf "%s-keys" (include "tunedin.api.fullname" .)) .Values.api.keys.existingSecret }}
+{{- end }}
+
+{{- define "tunedin.apiKeys.fileKey" -}}
+{{- if .Values.api.keys.existingSecret }}{{ .Values.api.keys.existingSecretFileKey }}{{ else }}keys.json{{ end }}
+{{- end }}
+
+{{- define "tunedin.apiKeys.frontendKey" -}}
+{{- if .Values.api.keys.existingSecret }}{{ .Values.api.keys.existingSecretFrontendKey }}{{ else }}frontend-key{{ end }}
+{{- end }}
+
 {{- define "tunedin.releaseLabel" -}}
 {{- default .Release.Name .Values.monitoring.releaseLabel }}
 {{- end }}
