@@ -1,4 +1,4 @@
-"""The TunedIn API and frontend as a person reaches them: through the ingress."""
+"""The TunedIn API and frontend as a person or an API client reaches them: through the ingress."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from tests.cluster.check.kube import wait_until
 
 
 class Ingress:
-    def __init__(self, base: str) -> None:
+    """Requests through the ingress, as the app's browser makes them (no key: the frontend's nginx
+    adds its own on /api/...) or, given KEY, as an API client with its own key (/v1/...)."""
+
+    def __init__(self, base: str, key: str | None = None) -> None:
         self.base = base
-        self.client = httpx.Client(base_url=base, timeout=15.0)
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self.client = httpx.Client(base_url=base, timeout=15.0, headers=headers)
 
     def get(self, path: str, **params: Any) -> httpx.Response:
         return self.client.get(path, params=params)

@@ -3,6 +3,7 @@ that say which command failed."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -60,6 +61,14 @@ class Cluster:
 
     def fullname(self) -> str:
         return self.release if "tunedin" in self.release else f"{self.release}-tunedin"
+
+    def api_key(self, which: str = "admin") -> str:
+        """The release's generated API key WHICH (admin or frontend), from its Secret."""
+        secret = f"{self.fullname()}-api-keys"
+        encoded = self.kubectl("get", "secret", secret, "-o", f"jsonpath={{.data.{which}-key}}")
+        if not encoded.strip():
+            raise RuntimeError(f"Secret {secret} has no {which}-key")
+        return base64.b64decode(encoded).decode()
 
     def pods(self, component: str) -> list[dict[str, Any]]:
         """The component's pods that are not on their way out."""

@@ -15,7 +15,8 @@ from tests.cluster.check.report import Step
 
 
 def test_api_through_ingress(settings: dict[str, Any], state: dict[str, Any], step: Step) -> None:
-    """2a. Through the ingress: recommendations, cold start, similar, search, feedback, /api/docs"""
+    """2a. Through the ingress: recommendations, cold start, similar, search, feedback, /api/docs
+    (as the app calls them: /api, keyless; the frontend's nginx adds its key)"""
     api = Ingress(settings["ingress"])
     r = api.get("/api/v1/users/2/recommendations", k=20)
     assert r.status_code == 200 and len(r.json()["items"]) == 20, r.text
@@ -91,3 +92,22 @@ def test_frontend_pod_proxies_api(cluster: Cluster, step: Step) -> None:
     finally:
         forward.terminate()
         forward.wait(timeout=10)
+
+
+def test_api_clients_with_their_own_key(cluster: Cluster, settings: dict[str, Any], step: Step) -> None:
+    """2d. /v1 through the ingress: the admin key works, no key is refused, /metrics stays in"""
+    admin = Ingress(settings["ingress"], cluster.api_key("admin"))
+    r = admin.get("/v1/users/2/recommendations", k=5)
+    assert r.status_code == 200 and len(r.json()["items"]) == 5, r.text
+    keyless = Ingress(settings["ingress"])
+    refused = keyless.get("/v1/users/2/recommendations", k=5)
+    assert refused.status_code == 401, refused.text
+    assert admin.get("/api/metrics").status_code == 404, "the frontend's proxy keeps /metrics in"
+    assert "tunedin_http_requests_total" not in admin.get("/metrics").text, "the ingress routes no /metrics"
+    step.details.update(
+        {
+            "/v1 with the admin key": f"{r.status_code}, {len(r.json()['items'])} items",
+            "/v1 without a key": refused.status_code,
+            "/api/metrics": 404,
+        }
+    )
