@@ -25,9 +25,9 @@ const expect = (ok, message) => {
 };
 
 /** A listener the model was trained on, with a full page of recommendations. */
-async function trainedUser(apiUrl) {
+async function trainedUser(stack) {
   for (let id = 2; id < 200; id++) {
-    const response = await fetch(`${apiUrl}/v1/users/${id}/recommendations?k=20`);
+    const response = await stack.apiFetch(`/v1/users/${id}/recommendations?k=20`);
     if (!response.ok) continue;
     const body = await response.json();
     if (body.strategy === "model" && body.items.length === 20) return id;
@@ -48,7 +48,7 @@ async function main() {
     await stack.startRedis();
     await stack.startApi();
     await stack.startFrontend(frontendDir);
-    const ctx = { stack, userId: await trainedUser(stack.apiUrl) };
+    const ctx = { stack, userId: await trainedUser(stack) };
     console.log(`e2e: app ${stack.webUrl}, API ${stack.apiUrl}, model ${stack.modelId}, listener ${ctx.userId}`);
     context = await chromium.launchPersistentContext(userDataDir, { executablePath, args: ARGS, headless: true, viewport: { width: 1366, height: 900 } });
     const chosen = scenarios.filter((s) => only.length === 0 || only.includes(s.name));

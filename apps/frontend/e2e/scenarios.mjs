@@ -144,7 +144,7 @@ export const scenarios = [
       await receipt.waitFor();
       const text = await receipt.textContent();
       expect(/history events/i.test(text), `the receipt lists the history events removed: ${text}`);
-      const history = await (await fetch(`${ctx.stack.apiUrl}/v1/users/${ctx.userId}/history`)).json();
+      const history = await (await ctx.stack.apiFetch(`/v1/users/${ctx.userId}/history`)).json();
       expect(history.events.length === 0, "the API holds no events for the user afterwards");
     },
   },
@@ -165,7 +165,7 @@ export const scenarios = [
       const userId = ctx.userId + 1;
       let limited = null;
       for (let round = 0; round < 100 && !limited; round++) {
-        const batch = await Promise.all(Array.from({ length: 25 }, () => fetch(`${ctx.stack.apiUrl}/v1/users/${userId}/history`)));
+        const batch = await Promise.all(Array.from({ length: 25 }, () => ctx.stack.apiFetch(`/v1/users/${userId}/history`)));
         limited = batch.find((r) => r.status === 429) ?? null;
       }
       expect(limited !== null, "the API answered 429 within 2500 requests");

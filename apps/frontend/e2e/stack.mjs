@@ -1,7 +1,8 @@
 // The real stack the end-to-end suite drives: redis-server, the API under gunicorn (from the
-// repo's .venv, serving the published model) and `vite preview` serving the built app with
-// `/api` proxied to the API. Everything is started here and stopped by its own PID.
-import { spawn } from "node:child_process";
+// repo's .venv, serving the published model, with a key file of its own) and `vite preview`
+// serving the built app with `/api` proxied to the API (the proxy sends the frontend's key).
+// Everything is started here and stopped by its own PID.
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { join } from "node:path";
@@ -67,12 +68,32 @@ export class Stack {
     });
   }
 
+  /** A fresh key file (python -m tunedin_api.keys): the proxy's frontend key, and an admin key for the suite's own calls. */
+  createKeys() {
+    const python = join(this.repoRoot, ".venv", "bin", "python");
+    this.keysFile = join(this.outputDir, "api-keys.json");
+    const add = (scopes, name) =>
+      execFileSync(python, ["-m", "tunedin_api.keys", "add", "--scopes", scopes, "--name", name, "--file", this.keysFile], {
+        cwd: this.repoRoot,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }).trim();
+    this.frontendKey = add("recommendations:read,feedback:write,history:read,users:delete", "e2e frontend");
+    this.adminKey = add("admin", "e2e admin");
+  }
+
+  /** A request straight to the API with the admin key (the suite checking what the API holds). */
+  apiFetch(path, init = {}) {
+    return fetch(`${this.apiUrl}${path}`, { ...init, headers: { ...init.headers, Authorization: `Bearer ${this.adminKey}` } });
+  }
+
   async startApi() {
     const current = join(this.artifacts, "CURRENT");
     if (!existsSync(current)) throw new Error(`no published model in ${this.artifacts}: run \`make pipeline\` first`);
     this.modelId = readFileSync(current, "utf8").trim();
     const gunicorn = join(this.repoRoot, ".venv", "bin", "gunicorn");
     if (!existsSync(gunicorn)) throw new Error(`${gunicorn} is missing: run \`make setup\` (the API's dependencies) first`);
+    this.createKeys();
     this.apiPort = await freePort();
     this.apiUrl = `http://127.0.0.1:${this.apiPort}`;
     const child = this.start("api", gunicorn, ["-c", "apps/api/tunedin_api/gunicorn_conf.py", "tunedin_api.main:create_app()"], {
@@ -81,6 +102,7 @@ export class Stack {
       TUNEDIN_HOST: "127.0.0.1",
       TUNEDIN_PORT: String(this.apiPort),
       TUNEDIN_WORKERS: "1",
+      TUNEDIN_API_KEYS_FILE: this.keysFile,
     });
     await waitFor(async () => (await fetch(`${this.apiUrl}/readyz`)).ok, "API /readyz", 90_000, child);
   }
@@ -91,7 +113,7 @@ export class Stack {
     const vite = join(frontendDir, "node_modules", ".bin", "vite");
     // --bypass-lock: a demo (`vite preview`) of this project may be running at the same time.
     const args = ["preview", "--host", "127.0.0.1", "--port", String(this.webPort), "--strictPort", "--bypass-lock"];
-    const child = this.start("frontend", vite, args, { TUNEDIN_API_URL: this.apiUrl }, frontendDir);
+    const child = this.start("frontend", vite, args, { TUNEDIN_API_URL: this.apiUrl, TUNEDIN_API_KEY: this.frontendKey }, frontendDir);
     await waitFor(async () => (await fetch(this.webUrl)).ok, "vite preview", 30_000, child);
   }
 
