@@ -52,31 +52,31 @@ $(STAMP): requirements/common.txt requirements/trainer.txt requirements/dev.txt 
 ##@ Batch pipeline (each stage: python -m jobs.<stage> --help)
 
 .PHONY: pipeline
-pipeline: setup ## prepare-data → train → build-index → publish
-	$(PY) -m jobs.prepare_data
-	$(PY) -m jobs.train
-	$(PY) -m jobs.build_index
-	$(PY) -m jobs.publish
+pipeline: setup ## prepare-data → train → build-index → publish (TUNEDIN_PSEUDONYM_KEY: yours, else the local one of make up)
+	$(WITH_LOCAL_KEYS) $(PY) -m jobs.prepare_data
+	$(WITH_LOCAL_KEYS) $(PY) -m jobs.train
+	$(WITH_LOCAL_KEYS) $(PY) -m jobs.build_index
+	$(WITH_LOCAL_KEYS) $(PY) -m jobs.publish
 
 .PHONY: prepare-data
 prepare-data: setup ## Download (checksum-verified), parse, validate and split the Last.fm data
-	$(PY) -m jobs.prepare_data
+	$(WITH_LOCAL_KEYS) $(PY) -m jobs.prepare_data
 
 .PHONY: train
 train: setup ## Train LightGCN on the newest dataset and evaluate it against the baselines
-	$(PY) -m jobs.train
+	$(WITH_LOCAL_KEYS) $(PY) -m jobs.train
 
 .PHONY: build-index
 build-index: setup ## Build the FAISS index of the newest model and measure its recall
-	$(PY) -m jobs.build_index
+	$(WITH_LOCAL_KEYS) $(PY) -m jobs.build_index
 
 .PHONY: publish
 publish: setup ## Point CURRENT at the newest model if it passes the recall and quality gates
-	$(PY) -m jobs.publish
+	$(WITH_LOCAL_KEYS) $(PY) -m jobs.publish
 
 .PHONY: erasures
 erasures: setup ## Every user erasure and each step's time or "pending" (make pipeline completes them)
-	$(PY) -m jobs.erasures status
+	$(WITH_LOCAL_KEYS) $(PY) -m jobs.erasures status
 
 ##@ Checks
 

@@ -54,4 +54,4 @@ test-e2e: setup test-data frontend-build frontend-browser ## Chromium (playwrigh
 	@if [ ! -s $(E2E_ARTIFACTS)/CURRENT ]; then \
 	  TUNEDIN_ARTIFACTS=$(E2E_ARTIFACTS) TUNEDIN_DATA_SOURCE="$$($(PY) -m tests.fetch_data --zip)" \
 	  TUNEDIN_EPOCHS=10 TUNEDIN_EVAL_EVERY=5 $(MAKE) --no-print-directory pipeline; fi
-	cd $(FRONTEND) && TUNEDIN_ARTIFACTS=$(E2E_ARTIFACTS) E2E_OUTPUT=$(CURDIR)/test-output/e2e $(NPM) run --silent test:e2e
+	cd $(FRONTEND) && TUNEDIN_ARTIFACTS=$(E2E_ARTIFACTS) E2E_OUTPUT=$(CURDIR)/test-output/e2e $(WITH_LOCAL_KEYS) $(NPM) run --silent test:e2e

@@ -2,6 +2,9 @@
 # `make up`: Redis, the API (gunicorn) and the built frontend on loopback, serving the model
 # published in $TUNEDIN_ARTIFACTS. Prints the URLs; Ctrl-C stops everything it started.
 # A Redis already answering on the port is used as it is (and left running).
+# The keys live in .cache/keys/ (TUNEDIN_UP_KEYS_DIR; scripts/local-keys.sh makes them on the
+# first run): the API reads api-keys.json, the frontend's proxy sends frontend.key, admin.key is
+# yours, and pseudonym.key is TUNEDIN_PSEUDONYM_KEY (unless set), the same as `make pipeline`'s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +12,7 @@ ARTIFACTS="${TUNEDIN_ARTIFACTS:-$PWD/artifacts}"
 REDIS_PORT="${TUNEDIN_UP_REDIS_PORT:-6379}"
 API_PORT="${TUNEDIN_PORT:-8000}"
 WEB_PORT="${TUNEDIN_UP_WEB_PORT:-5173}"
+KEYS="${TUNEDIN_UP_KEYS_DIR:-$PWD/.cache/keys}"
 LOGS="$PWD/.cache/up"
 mkdir -p "$LOGS"
 
@@ -17,6 +21,7 @@ die() { echo "make up: $*" >&2; exit 1; }
 [ -s "$ARTIFACTS/CURRENT" ] || die "no published model in $ARTIFACTS: run \`make pipeline\` first"
 [ -x .venv/bin/gunicorn ] || die ".venv has no gunicorn: run \`make setup\` first"
 [ -f apps/frontend/dist/index.html ] || die "the frontend is not built: run \`make frontend-build\` first"
+TUNEDIN_UP_KEYS_DIR="$KEYS" bash scripts/local-keys.sh
 
 pids=()
 cleanup() {
@@ -64,9 +69,11 @@ else
   echo "Redis: started on 127.0.0.1:$REDIS_PORT (pid ${pids[-1]}, data in .cache/redis)"
 fi
 
-# ---- API
+# ---- API (its key file is the one the frontend's key is listed in)
 TUNEDIN_ARTIFACTS="$ARTIFACTS" TUNEDIN_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
   TUNEDIN_HOST=127.0.0.1 TUNEDIN_PORT="$API_PORT" TUNEDIN_LOG_FORMAT="${TUNEDIN_LOG_FORMAT:-json}" \
+  TUNEDIN_API_KEYS_FILE="$KEYS/api-keys.json" TUNEDIN_UP_KEYS_DIR="$KEYS" \
+  bash scripts/local-keys.sh exec \
   .venv/bin/gunicorn -c apps/api/tunedin_api/gunicorn_conf.py 'tunedin_api.main:create_app()' \
   >"$LOGS/api.log" 2>&1 &
 pids+=($!)
@@ -74,21 +81,25 @@ api_ready() { python3 -c "import urllib.request; urllib.request.urlopen('http://
 wait_for api 90 "${pids[-1]}" api_ready
 echo "API: started on 127.0.0.1:$API_PORT (pid ${pids[-1]}), serving model $(cat "$ARTIFACTS/CURRENT")"
 
-# ---- frontend: the static build, /api proxied to the API (as the ingress does in a cluster)
-(cd apps/frontend && TUNEDIN_API_URL="http://127.0.0.1:$API_PORT" exec ./node_modules/.bin/vite preview \
+# ---- frontend: the static build, /api proxied to the API with the frontend's key (as the
+# frontend image's nginx does in a cluster)
+(cd apps/frontend && TUNEDIN_API_URL="http://127.0.0.1:$API_PORT" TUNEDIN_API_KEY="$(cat "$KEYS/frontend.key")" \
+  exec ./node_modules/.bin/vite preview \
   --host 127.0.0.1 --port "$WEB_PORT" --strictPort --bypass-lock) >"$LOGS/frontend.log" 2>&1 &
 pids+=($!)
 web_ready() { python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$WEB_PORT/', timeout=1)"; }
 wait_for frontend 30 "${pids[-1]}" web_ready
 
+admin_key="${KEYS#"$PWD"/}/admin.key"
 cat <<EOF
 
 TunedIn is up (logs in .cache/up/):
   frontend      http://127.0.0.1:$WEB_PORT/
-  API           http://127.0.0.1:$API_PORT/v1/model   (through the frontend: http://127.0.0.1:$WEB_PORT/api/v1/model)
+  API           http://127.0.0.1:$API_PORT/v1/model   (through the frontend, which adds its key: http://127.0.0.1:$WEB_PORT/api/v1/model)
   API docs      http://127.0.0.1:$API_PORT/docs
   metrics       http://127.0.0.1:$API_PORT/metrics
-  try           curl 'http://127.0.0.1:$API_PORT/v1/users/2/recommendations?k=10'
+  API keys      $admin_key (scope admin, yours), ${KEYS#"$PWD"/}/frontend.key (the frontend's); more: .venv/bin/python -m tunedin_api.keys --help
+  try           curl -H "Authorization: Bearer \$(cat $admin_key)" 'http://127.0.0.1:$API_PORT/v1/users/2/recommendations?k=10'
 Ctrl-C stops everything started here.
 EOF
 
