@@ -75,8 +75,10 @@ def test_api_uses_redis_and_exports_metrics(flow: Flow) -> None:
 def test_frontend_without_upstream_answers_404_on_api(flow: Flow) -> None:
     deploy = one(flow.objs, "Deployment", f"{RELEASE_PREFIX}-frontend")["spec"]["template"]["spec"]
     [container] = deploy["containers"]
-    # The chart always names the API Service as the upstream; this is the image on its own.
-    env = [e for e in container.get("env", []) if e["name"] != "TUNEDIN_API_UPSTREAM"]
+    # The chart always names the API Service as the upstream (and its key); this is the image on its own.
+    env = [
+        e for e in container.get("env", []) if e["name"] not in ("TUNEDIN_API_UPSTREAM", "TUNEDIN_API_KEY")
+    ]
     run = PodRun(deploy, {**container, "env": env}, {})
     name = f"{flow.prefix}-frontend-plain"
     docker(*run.argv(name, detach=True, network=flow.network, extra=["--publish", "127.0.0.1::8080"]))
