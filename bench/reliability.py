@@ -33,6 +33,7 @@ import psutil
 import redis
 
 from tests.api.support import RedisServer, free_port, published_store
+from tests.keys_support import ApiKeys, make_test_keys
 from tunedin_common.contract import (
     INDEX_META_FILE,
     MODEL_MANIFEST_FILE,
@@ -130,7 +131,9 @@ class DurableRedis(RedisServer):
 
 
 class ApiStack:
-    """gunicorn (uvicorn workers) on a free loopback port, as ``make api`` starts it."""
+    """gunicorn (uvicorn workers) on a free loopback port, as ``make api`` starts it, with a key
+    file of its own (``keys``: an admin key, one key per scope, a revoked key; ``headers``: the
+    admin key's)."""
 
     def __init__(
         self, artifacts: Path, redis_url: str, workdir: Path, multiproc_env: bool = True, **env: str
@@ -139,6 +142,7 @@ class ApiStack:
         self.port = free_port()
         self.metrics_dir = workdir / "prometheus"
         self.log_path = workdir / "api.log"
+        self.keys: ApiKeys = make_test_keys(workdir / "keys")
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("TUNEDIN_")}
         defaults = {
             "TUNEDIN_ARTIFACTS": str(artifacts),
@@ -148,6 +152,9 @@ class ApiStack:
             "TUNEDIN_LOG_FORMAT": "json",
             "TUNEDIN_METRICS_DIR": str(self.metrics_dir),
             "TUNEDIN_PSEUDONYM_KEY": PSEUDONYM_KEY,
+            "TUNEDIN_API_KEYS_FILE": str(self.keys.file),
+            "TUNEDIN_API_KEYS_POLL_S": "0.2",
+            "TUNEDIN_RATE_LIMIT_KEY": "10000000/minute",
             "TUNEDIN_MODEL_POLL_S": "0.5",
             "TUNEDIN_REDIS_CHECK_S": "0.2",
             "TUNEDIN_RATE_LIMIT_USER": "100000/minute",
@@ -168,6 +175,11 @@ class ApiStack:
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The admin key's ``Authorization`` header."""
+        return ApiKeys.bearer(self.keys.admin)
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

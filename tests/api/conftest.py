@@ -1,8 +1,10 @@
-"""Fixtures of the API tests: a real Redis, a published model, and the app under a TestClient."""
+"""Fixtures of the API tests: a real Redis, a published model, API keys, and the app under a
+TestClient that sends the admin key unless a test sends another."""
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +16,15 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from tests.api.support import RedisServer, published_store
+from tests.keys_support import ApiKeys, make_test_keys
 from tunedin_api.main import create_app
 from tunedin_api.settings import Settings
 from tunedin_common.contract import ArtifactStore
+from tunedin_common.erasures import ERASURES_DIR
+
+# One key file for the whole session (its keys are random); made at import, as api_settings and
+# open_client are plain functions many tests call.
+KEYS: ApiKeys = make_test_keys(Path(tempfile.mkdtemp(prefix="tunedin-api-keys-")))
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +38,18 @@ def redis_server() -> Iterator[RedisServer]:
 @pytest.fixture(scope="session")
 def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[ArtifactStore, str]:
     return published_store(tmp_path_factory.mktemp("api") / "artifacts")
+
+
+@pytest.fixture(autouse=True)
+def _no_erasures_left(published: tuple[ArtifactStore, str]) -> Iterator[None]:
+    """A test that erases users on the shared store leaves no erasure to the next test."""
+    yield
+    shutil.rmtree(published[0].root / ERASURES_DIR, ignore_errors=True)
+
+
+@pytest.fixture
+def keys() -> ApiKeys:
+    return KEYS
 
 
 @pytest.fixture
@@ -55,15 +75,19 @@ def api_settings(store: ArtifactStore, redis_url: str, **overrides: Any) -> Sett
         "rate_limit_user": "10000/minute",
         "rate_limit_client": "10000/minute",
         "log_format": "json",
+        "api_keys_file": str(KEYS.file),
+        "api_keys_poll_s": 0.1,
         **overrides,
     }
     return Settings.model_validate(values)
 
 
-def open_client(settings: Settings, spans: InMemorySpanExporter) -> TestClient:
+def open_client(settings: Settings, spans: InMemorySpanExporter, key: str | None = KEYS.admin) -> TestClient:
+    """The app under a TestClient that sends ``key`` (default: the admin key; None: no key)."""
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(spans))
-    return TestClient(create_app(settings, tracer_provider=provider))
+    headers = ApiKeys.bearer(key) if key is not None else None
+    return TestClient(create_app(settings, tracer_provider=provider), headers=headers)
 
 
 @pytest.fixture

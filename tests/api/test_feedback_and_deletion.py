@@ -102,12 +102,12 @@ def test_deletion_removes_every_trace_of_the_user(client: TestClient, redis_serv
 
     response = client.delete(f"/v1/users/{USER}")
 
-    assert response.status_code == 200
+    assert response.status_code == 202
     removed = response.json()["removed"]
     assert removed["history_events"] == 2 and removed["cached_embeddings"] == 1
     assert removed["feedback_log_entries"] == 2 and removed["rate_limit_counters"] == 1
-    # this worker's embedding LRU entry and its rendered recommendations
-    assert removed["in_process_cache_entries"] == 2
+    # this worker's embedding LRU entry, its rendered recommendations and the FAISS search of its vector
+    assert removed["in_process_cache_entries"] == 3
     model = client.app.state.tunedin.holder.model  # type: ignore[attr-defined]
     assert model.results.forget(USER) == 0 and model.results.forget(other) == 1
     remaining = _everything(redis_server)
@@ -138,7 +138,7 @@ def test_deletion_reaches_the_caches_of_every_other_worker(
         _wait_for(lambda: state_b.forgets.subscribed.is_set())
         assert (USER in {key[1] for key in state_b.cache._local}) and len(state_b.holder.model.results) == 2
 
-        assert worker_a.delete(f"/v1/users/{USER}").status_code == 200
+        assert worker_a.delete(f"/v1/users/{USER}").status_code == 202
 
         _wait_for(lambda: USER not in {key[1] for key in state_b.cache._local})
         assert state_b.holder.model.results.forget(USER) == 0  # its recommendations went too

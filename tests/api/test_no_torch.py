@@ -6,15 +6,17 @@ import os
 import subprocess
 import sys
 
+from tests.api.conftest import KEYS
 from tests.api.support import RedisServer
 from tests.conftest import REPO_ROOT
+from tunedin_api.keys.keyfile import Scope
 from tunedin_common.contract import ArtifactStore
 
 SCRIPT = """
 import sys
 from fastapi.testclient import TestClient
 from tunedin_api.main import create_app
-with TestClient(create_app()) as client:
+with TestClient(create_app(), headers={"Authorization": "Bearer " + sys.argv[1]}) as client:
     response = client.get("/v1/users/2/recommendations")
     assert response.status_code == 200, response.text
     assert response.json()["strategy"] == "model"
@@ -24,9 +26,13 @@ print("torch" in sys.modules, sorted(m for m in sys.modules if m.startswith(("to
 
 def test_the_api_never_imports_torch(published: tuple[ArtifactStore, str], redis_server: RedisServer) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TUNEDIN_")}
-    env.update(TUNEDIN_ARTIFACTS=str(published[0].root), TUNEDIN_REDIS_URL=redis_server.url)
+    env.update(
+        TUNEDIN_ARTIFACTS=str(published[0].root),
+        TUNEDIN_REDIS_URL=redis_server.url,
+        TUNEDIN_API_KEYS_FILE=str(KEYS.file),
+    )
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
+        [sys.executable, "-c", SCRIPT, KEYS.by_scope[Scope.RECOMMENDATIONS_READ]],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

@@ -86,8 +86,8 @@ def _client_keys(redis_server: RedisServer) -> set[str]:
     return {key.decode().split("/client/", 1)[1].split("/", 1)[0] for key in keys}
 
 
-def _statuses(base: str, forwarded_for: list[str]) -> list[int]:
-    with httpx.Client(base_url=base, timeout=10) as http:
+def _statuses(stack: ApiStack, forwarded_for: list[str]) -> list[int]:
+    with httpx.Client(base_url=stack.base, headers=stack.headers, timeout=10) as http:
         return [
             http.get("/v1/artists?q=a", headers={"X-Forwarded-For": xff}).status_code for xff in forwarded_for
         ]
@@ -113,8 +113,8 @@ def test_forwarded_client_is_limited_per_client_behind_a_trusted_proxy(
     # proxy CIDRs are; 10.0.0.0/8 stands for a second proxy hop (ingress → frontend nginx).
     stack = _stack(published[0], redis_server, tmp_path, "127.0.0.0/8,10.0.0.0/8")
     try:
-        first = _statuses(stack.base, ["203.0.113.7", "203.0.113.7", "203.0.113.7"])
-        second = _statuses(stack.base, ["198.51.100.4, 10.1.2.3", "198.51.100.4, 10.9.8.7"])
+        first = _statuses(stack, ["203.0.113.7", "203.0.113.7", "203.0.113.7"])
+        second = _statuses(stack, ["198.51.100.4, 10.1.2.3", "198.51.100.4, 10.9.8.7"])
     finally:
         stack.stop()
     assert first == [200, 200, 429]  # one client's window, shared by both workers
@@ -128,7 +128,7 @@ def test_forwarded_for_from_an_untrusted_peer_is_ignored(
     redis_server.client().flushall()
     stack = _stack(published[0], redis_server, tmp_path, "10.0.0.0/8")
     try:
-        statuses = _statuses(stack.base, ["203.0.113.7", "203.0.113.8", "203.0.113.9"])
+        statuses = _statuses(stack, ["203.0.113.7", "203.0.113.8", "203.0.113.9"])
     finally:
         stack.stop()
     assert statuses == [200, 200, 429]  # a spoofed header does not buy a fresh window

@@ -22,7 +22,7 @@ def test_limits_answer_429_with_retry_after(
         limited = client.get("/v1/users/2/history")
         assert limited.status_code == 429
         assert 1 <= int(limited.headers["Retry-After"]) <= 60
-        assert "rate limit exceeded (3/minute)" in limited.json()["detail"]
+        assert "rate limit exceeded (3/minute per user)" in limited.json()["detail"]
         assert client.get("/v1/users/5/recommendations").status_code == 200  # another user
         feedback = client.post("/v1/feedback", json={"user_id": 2, "artist_id": 1, "event": "play"})
         assert feedback.status_code == 429  # the body's user id counts too

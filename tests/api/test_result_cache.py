@@ -71,11 +71,12 @@ def test_size_zero_keeps_nothing(
 
 def test_bounded_lru_and_forget() -> None:
     cache = ResultCache(2)
-    keys = [ResultKey(user, 20, 0.3, True, None, b"") for user in (1, 2, 3)]
+    keys = [ResultKey(user, True, 20, 0.3, True, None, b"") for user in (1, 2, 3)]
     cache.put(keys[0], b"a")
     cache.put(keys[1], b"b")
     assert cache.get(keys[0]) == b"a"  # refreshes user 1
     cache.put(keys[2], b"c")
     assert len(cache) == 2 and cache.get(keys[1]) is None
-    assert ResultKey(1, 20, 0.3, True, None, None) != keys[0]  # Redis down ≠ an empty history
+    assert ResultKey(1, True, 20, 0.3, True, None, None) != keys[0]  # Redis down ≠ an empty history
+    assert ResultKey(1, False, 20, 0.3, True, None, b"") != keys[0]  # erased ≠ in the model
     assert cache.forget(1) == 1 and cache.forget(1) == 0 and len(cache) == 1

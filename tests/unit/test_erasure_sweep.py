@@ -157,7 +157,9 @@ def test_publish_completes_the_erasure_once_a_model_without_the_user_is_served(
     assert store.read_current() == served
 
     request = record_erasure(store.root, 2)
-    publish(store, settings)  # no retrain yet: nothing is removed, the erasure says what it waits for
+    # No retrain yet: nothing is removed, the erasure says what it waits for. (By id: the default
+    # choice is the newest id, and ids of one second need not sort.)
+    publish(store, settings, model_id=served)
     waiting = _progress(store, request.erasure_id)
     assert waiting.retrained_at is None and waiting.waiting_for is not None
     assert f"the served model {served} was trained on dataset {dirty.dataset_id}" in waiting.waiting_for

@@ -1,5 +1,6 @@
-"""``Annotated`` dependencies: the app state, the served model, the rate limit, and for a
-request about one user all of them plus the user's recent history at once.
+"""``Annotated`` dependencies: the app state, the served model, the rate limits, and for a
+request about one user all of them plus the user's recent history and whether they are erased,
+at once.
 
 All are ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread, which
 costs a thread hop (tens of µs and a lock hand-off) per dependency per request.
@@ -12,7 +13,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 
+from tunedin_api.auth import caller_key_id
 from tunedin_api.model.loaded import LoadedModel
+from tunedin_api.ratelimit import Hit
 from tunedin_api.schemas import UserId
 from tunedin_api.state import AppState
 from tunedin_api.store.history import History
@@ -41,14 +44,20 @@ async def get_model(state: State) -> LoadedModel:
 Model = Annotated[LoadedModel, Depends(get_model)]
 
 
+def hits(request: Request, kind: str, identity: str) -> list[Hit]:
+    """The request's rate-limit hits: its API key's, and ``(kind, identity)``."""
+    key_id = caller_key_id(request)
+    return [("key", key_id), (kind, identity)] if key_id is not None else [(kind, identity)]
+
+
 async def rate_limit(request: Request, state: State) -> None:
-    """Per user id when the path names one, else per client address."""
+    """Per API key, and per user id when the path names one, else per client address."""
     user_id = request.path_params.get("user_id")
     if isinstance(user_id, str) and user_id.isdecimal():
-        await state.limiter.check("user", str(int(user_id)))
+        await state.limiter.check(hits(request, "user", str(int(user_id))))
     else:
         client = request.client.host if request.client else "unknown"
-        await state.limiter.check("client", client)
+        await state.limiter.check(hits(request, "client", client))
 
 
 RateLimit = Depends(rate_limit)
@@ -60,15 +69,22 @@ class UserRequest:
     state: AppState
     model: LoadedModel
     history: History  # recent events, read in the rate-limit hit's round trip
+    row: int | None  # the user's row in the model; None: not in it, or erased
 
 
 async def get_user_request(request: Request, user_id: Annotated[UserId, Path()]) -> UserRequest:
-    """The rate-limit hit for ``user_id`` and the read of their history: one Redis round trip
-    (the hot path pays for one; a flat dependency, as nesting costs FastAPI time per level)."""
+    """The rate-limit hits for the key and ``user_id``, the read of their history and the test
+    of whether they were erased: one Redis round trip (the hot path pays for one; a flat
+    dependency, as nesting costs FastAPI time per level)."""
     state: AppState = request.app.state.tunedin
     model = _served(state)
-    raw = await state.limiter.check("user", str(user_id), state.history.read(user_id))
-    return UserRequest(user_id, state, model, state.history.parse(raw))
+    suppression = state.suppression
+    subject = suppression.subject(user_id)
+    reply = await state.limiter.check(
+        hits(request, "user", str(user_id)), state.history.read(user_id), suppression.test(subject)
+    )
+    row = None if suppression.erased(subject, reply.member) else model.user_row.get(user_id)
+    return UserRequest(user_id, state, model, state.history.parse(reply.items), row)
 
 
 AboutUser = Annotated[UserRequest, Depends(get_user_request)]

@@ -17,11 +17,14 @@ from opentelemetry.sdk.trace import TracerProvider
 from redis.exceptions import RedisError
 
 from tunedin_api import errors
+from tunedin_api.erasure.suppression import Suppression
+from tunedin_api.json_only import JsonBodyMiddleware
+from tunedin_api.keys.registry import KeyRegistry
 from tunedin_api.model.holder import ModelHolder
 from tunedin_api.proxy import RootPathMiddleware
 from tunedin_api.ratelimit import RateLimiter
 from tunedin_api.recommend.service import Recommender
-from tunedin_api.routes import artists, feedback, recommendations, service, users
+from tunedin_api.routes import artists, erasures, feedback, recommendations, service, users
 from tunedin_api.settings import Settings
 from tunedin_api.state import AppState
 from tunedin_api.store.embedding_cache import EmbeddingCache
@@ -32,18 +35,20 @@ from tunedin_api.telemetry.context import install_request_id_filter, use_orjson_
 from tunedin_api.telemetry.middleware import TelemetryMiddleware
 from tunedin_api.telemetry.tracing import build_tracer_provider
 from tunedin_common.contract import ArtifactStore
+from tunedin_common.erasures import ErasureLedger, require_key
 from tunedin_common.logging_setup import configure_logging
 
 
 def build_state(settings: Settings, provider: TracerProvider) -> AppState:
     tracer = provider.get_tracer("tunedin_api")
     link = RedisLink(settings.redis_url, settings.redis_timeout_s)
+    pseudonym_key = require_key(settings.pseudonym_key.get_secret_value())
     history = HistoryStore(
         link,
         settings.history_length,
         settings.history_ttl_s,
         settings.feedback_stream_maxlen,
-        settings.pseudonym_key.get_secret_value().encode(),
+        pseudonym_key,
     )
     cache = EmbeddingCache(link, tracer, settings.user_cache_size, settings.user_cache_ttl_s)
     return AppState(
@@ -54,10 +59,14 @@ def build_state(settings: Settings, provider: TracerProvider) -> AppState:
         redis=link,
         history=history,
         cache=cache,
-        limiter=RateLimiter(link, settings.rate_limit_user, settings.rate_limit_client),
+        limiter=RateLimiter(
+            link, settings.rate_limit_user, settings.rate_limit_client, settings.rate_limit_key
+        ),
         recommender=Recommender(settings, cache, tracer),
         tracer=tracer,
         forgets=ForgetBroadcast(link),
+        keys=KeyRegistry(settings.api_keys_file),
+        suppression=Suppression(ErasureLedger(settings.artifacts), pseudonym_key, link),
     )
 
 
@@ -67,12 +76,18 @@ SHUTDOWN_STEP_S = 2.0
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: AppState = app.state.tunedin
+    settings = state.settings
+    await asyncio.to_thread(state.keys.reload)
+    await asyncio.to_thread(state.suppression.load)  # before the first request: erasures hold
     await state.redis.probe()
+    await state.suppression.mirror()
     await state.holder.refresh()
     tasks = [
-        asyncio.create_task(state.holder.watch(state.settings.model_poll_s)),
-        asyncio.create_task(state.redis.watch(state.settings.redis_check_s)),
-        asyncio.create_task(state.forgets.listen(state.forget_locally, state.settings.redis_check_s)),
+        asyncio.create_task(state.holder.watch(settings.model_poll_s)),
+        asyncio.create_task(state.redis.watch(settings.redis_check_s)),
+        asyncio.create_task(state.forgets.listen(state.forget_broadcast, settings.redis_check_s)),
+        asyncio.create_task(state.keys.watch(settings.api_keys_poll_s)),
+        asyncio.create_task(state.suppression.watch(settings.model_poll_s)),
     ]
     try:
         yield
@@ -106,15 +121,16 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
     app.state.tracer_provider = provider
     errors.install(app)
     # Routes are matched in this order: the hot path and the probes first.
-    for module in (recommendations, service, users, artists, feedback):
+    for module in (recommendations, service, users, artists, feedback, erasures):
         app.include_router(module.router)
+    app.add_middleware(JsonBodyMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Content-Type", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Retry-After"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After", "Location", "WWW-Authenticate"],
         )
     app.add_middleware(
         TelemetryMiddleware, tracer=app.state.tunedin.tracer, max_body_bytes=settings.max_body_bytes

@@ -93,11 +93,34 @@ class FeedbackOut(BaseModel):
     history_length: int
 
 
-class DeletionOut(BaseModel):
-    user_id: int
-    removed: dict[str, int] = Field(description="What was removed, per kind of data.")
-    stores: list[str]
+class ErasureStep(BaseModel):
+    step: Literal["suppressed", "caches_purged", "removed_from_datasets", "retrained", "removed_from_models"]
+    status: Literal["done", "pending"]
+    at: datetime | None = Field(description="When the step was done.")
+    description: str
+    detail: str | None = Field(description="What the step removed or made, when there is more to say.")
+
+
+class ErasureOut(BaseModel):
+    """The receipt of a user's erasure (which names no user: the ledger keeps none)."""
+
+    erasure_id: str
+    status: Literal["in_progress", "overdue", "complete"] = Field(
+        description="complete: the served model was trained without the user and no store holds them; "
+        "overdue: past due_by and not complete."
+    )
+    requested_at: datetime
+    due_by: datetime = Field(description="When the retrain that completes the erasure is due at the latest.")
+    completed_at: datetime | None
+    requests: int = Field(description="DELETE requests received for the user.")
+    steps: list[ErasureStep]
+    waiting_for: str | None = Field(description="What the erasure waits for, until it is complete.")
     note: str
+
+
+class DeletionOut(ErasureOut):
+    user_id: int
+    removed: dict[str, int] = Field(description="What this request removed, per kind of data.")
 
 
 class ModelOut(BaseModel):
@@ -140,15 +163,37 @@ class ErrorOut(BaseModel):
     detail: str | list[ValidationIssue]
 
 
-def _error(description: str) -> dict[str, Any]:
-    return {"model": ErrorOut, "description": description}
+def error_response(description: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """An OpenAPI response of ``ErrorOut`` with ``description`` and the headers it carries."""
+    response: dict[str, Any] = {"model": ErrorOut, "description": description}
+    if headers:
+        response["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}} for name, text in headers.items()
+        }
+    return response
 
 
 # The error answers every /v1 route may give, documented so clients (and schema fuzzers) know them.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: _error("Request body too large."),
-    422: _error("Invalid request: the issues, or a sentence naming unknown artist ids."),
-    429: _error("Rate limit exceeded; see the Retry-After header."),
-    503: _error("No model loaded yet, or Redis is needed for this write and is unavailable."),
+    413: error_response("Request body too large."),
+    422: error_response("Invalid request: the issues, or a sentence naming unknown artist ids."),
+    429: error_response("Rate limit exceeded; see the Retry-After header."),
+    503: error_response("No model loaded yet, or Redis is needed for this write and is unavailable."),
 }
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _error("Unknown artist id.")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: error_response("Unknown artist id.")}
+# Every /v1 route needs an API key (Authorization: Bearer <key>).
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: error_response(
+        "No API key, or one that is malformed, unknown or revoked.",
+        {"WWW-Authenticate": 'Bearer realm="tunedin" (error="invalid_token" for a key that is not valid)'},
+    ),
+    403: error_response(
+        "The API key lacks the route's scope (named in the route's description).",
+        {"WWW-Authenticate": 'Bearer realm="tunedin", error="insufficient_scope", scope="<the scope>"'},
+    ),
+}
+# Writes: a body is read only when it says it is JSON (so no web page can post one cross-origin
+# without the CORS preflight the configured origins decide).
+JSON_BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    415: error_response("The request's Content-Type is not application/json."),
+}

@@ -68,7 +68,11 @@ class Settings(CommonSettings):
 
     rate_limit_user: str = Field("600/minute", description="Per user id (limits' notation).")
     rate_limit_client: str = Field("6000/minute", description="Per client address, when no user id.")
-    rate_limit_key: str = Field("12000/minute", description="Per API key (limits' notation).")
+    rate_limit_key: str = Field(
+        "120000/minute",
+        description="Per API key (limits' notation): one key often carries a whole client's traffic "
+        "(the frontend's key: every visitor's), so it is well above the per-user limit.",
+    )
     api_keys_file: str = Field(
         "",
         description="The key file (python -m tunedin_api.keys): hashes and scopes of the API keys. "

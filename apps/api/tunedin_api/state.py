@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from opentelemetry.trace import Tracer
 
+from tunedin_api.erasure.suppression import Suppression
+from tunedin_api.keys.registry import KeyRegistry
 from tunedin_api.model.holder import ModelHolder
 from tunedin_api.ratelimit import RateLimiter
 from tunedin_api.recommend.service import Recommender
@@ -27,8 +29,22 @@ class AppState:
     recommender: Recommender
     tracer: Tracer
     forgets: ForgetBroadcast
+    keys: KeyRegistry
+    suppression: Suppression
 
     def forget_locally(self, user_id: int) -> int:
-        """Drop this process's cached embedding and recommendations of ``user_id``; how many."""
+        """Drop this process's cached embedding, recommendations and searches of ``user_id``;
+        how many entries there were."""
+        dropped = self.cache.forget(user_id)
         model = self.holder.model
-        return self.cache.forget(user_id) + (model.results.forget(user_id) if model is not None else 0)
+        if model is not None:
+            dropped += model.results.forget(user_id)
+            row = model.user_row.get(user_id)
+            if row is not None:
+                dropped += model.searches.forget(model.user_embeddings[row])
+        return dropped
+
+    def forget_broadcast(self, user_id: int) -> None:
+        """What another process's erasure of ``user_id`` asks of this one."""
+        self.suppression.add(self.suppression.subject(user_id))
+        self.forget_locally(user_id)

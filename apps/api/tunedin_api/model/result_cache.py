@@ -18,6 +18,7 @@ from tunedin_api.model.lru import Lru
 @dataclass(frozen=True)
 class ResultKey:
     user_id: int
+    in_model: bool  # False: served without the model's user embedding (unknown or erased user)
     k: int
     diversity: float
     exclude_listened: bool

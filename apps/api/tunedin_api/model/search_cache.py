@@ -36,5 +36,10 @@ class SearchCache:
         scores.flags.writeable = False
         return self._lru.put(key, (rows, scores))
 
+    def forget(self, vector: np.ndarray) -> int:
+        """Drop the results searched for ``vector`` (an erased user's embedding); how many."""
+        wanted = self.key(vector, 0)[0]
+        return self._lru.drop(lambda key: key[0] == wanted)
+
     def __len__(self) -> int:
         return len(self._lru)

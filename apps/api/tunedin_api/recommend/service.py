@@ -63,21 +63,25 @@ class Recommender:
 
     # ------------------------------------------------------------------ entry points
     async def for_user_rendered(
-        self, model: LoadedModel, user_id: int, history: History, query: Query
+        self, model: LoadedModel, user_id: int, row: int | None, history: History, query: Query
     ) -> bytes:
-        """``for_user`` as JSON, from the model's result cache when the same user, query and
-        history were answered before."""
+        """``for_user`` as JSON, from the model's result cache when the same user (in the model
+        or not), query and history were answered before."""
         tags = tuple(query.tags) if query.tags else None
-        key = ResultKey(user_id, query.k, query.diversity, query.exclude_listened, tags, history.raw)
+        key = ResultKey(
+            user_id, row is not None, query.k, query.diversity, query.exclude_listened, tags, history.raw
+        )
         body = model.results.get(key)
         if body is None:
-            body = model.results.put(key, render(await self.for_user(model, user_id, history, query)))
+            body = model.results.put(key, render(await self.for_user(model, user_id, row, history, query)))
         return body
 
     async def for_user(
-        self, model: LoadedModel, user_id: int, history: History, query: Query
+        self, model: LoadedModel, user_id: int, row: int | None, history: History, query: Query
     ) -> dict[str, Any]:
-        plan = await self._plan_user(model, user_id, history, query.exclude_listened)
+        """``row``: the user's row in the model, ``None`` for a user the model does not know
+        (or must not use: an erased user), who is served from their recent history or popularity."""
+        plan = await self._plan_user(model, user_id, row, history, query.exclude_listened)
         items = self._recommend(model, plan, query)
         return {"user_id": user_id, "model_id": model.model_id, "strategy": plan.strategy, "items": items}
 
@@ -108,13 +112,12 @@ class Recommender:
 
     # ------------------------------------------------------------------ strategies
     async def _plan_user(
-        self, model: LoadedModel, user_id: int, history: History, exclude_listened: bool
+        self, model: LoadedModel, user_id: int, row: int | None, history: History, exclude_listened: bool
     ) -> Plan:
         liked, played, skipped = (_rows(model, history, event) for event in ("like", "play", "skip"))
         feedback = Feedback(liked, skipped, played)
         recent = np.concatenate([liked, played])
         recent_verbs = ["liked"] * liked.size + ["listen to"] * played.size
-        row = model.user_row.get(user_id)
         if row is not None:
             vector: np.ndarray | None = await self.cache.get(model, user_id, row)
             listened = model.listening.of(row)

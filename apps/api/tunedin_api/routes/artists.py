@@ -6,13 +6,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query
 
+from tunedin_api.auth import require
 from tunedin_api.deps import Model, RateLimit, State
+from tunedin_api.keys.keyfile import Scope
 from tunedin_api.model.loaded import LoadedModel
 from tunedin_api.responses import OrjsonResponse
-from tunedin_api.schemas import ERROR_RESPONSES, NOT_FOUND, ArtistId, ArtistSearchOut, K, SimilarOut
+from tunedin_api.schemas import (
+    AUTH_RESPONSES,
+    ERROR_RESPONSES,
+    NOT_FOUND,
+    ArtistId,
+    ArtistSearchOut,
+    K,
+    SimilarOut,
+)
 
 router = APIRouter(
-    prefix="/v1/artists", tags=["artists"], dependencies=[RateLimit], responses=ERROR_RESPONSES
+    prefix="/v1/artists",
+    tags=["artists"],
+    dependencies=[require(Scope.RECOMMENDATIONS_READ), RateLimit],
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
 )
 
 

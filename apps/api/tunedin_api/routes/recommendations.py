@@ -6,12 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from tunedin_api.auth import require
 from tunedin_api.deps import AboutUser, Model, RateLimit, State
 from tunedin_api.errors import unknown_artists
+from tunedin_api.keys.keyfile import Scope
 from tunedin_api.recommend.service import Query as RecQuery
 from tunedin_api.responses import OrjsonResponse
 from tunedin_api.schemas import (
+    AUTH_RESPONSES,
     ERROR_RESPONSES,
+    JSON_BODY_RESPONSES,
     ColdStartIn,
     ColdStartOut,
     Diversity,
@@ -19,7 +23,12 @@ from tunedin_api.schemas import (
     RecommendationsOut,
 )
 
-router = APIRouter(prefix="/v1", tags=["recommendations"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/v1",
+    tags=["recommendations"],
+    dependencies=[require(Scope.RECOMMENDATIONS_READ)],
+    responses={**AUTH_RESPONSES, **ERROR_RESPONSES},
+)
 
 
 def _tags(raw: str | None) -> list[str] | None:
@@ -29,7 +38,12 @@ def _tags(raw: str | None) -> list[str] | None:
     return tags or None
 
 
-@router.get("/users/{user_id}/recommendations", response_model=RecommendationsOut)
+@router.get(
+    "/users/{user_id}/recommendations",
+    response_model=RecommendationsOut,
+    description="Scope: `recommendations:read`. An erased user is served as a newcomer: from the "
+    "events they sent since, else what is popular.",
+)
 async def recommendations(
     user: AboutUser,
     k: Annotated[K, Query()] = 20,
@@ -39,10 +53,18 @@ async def recommendations(
 ) -> Any:
     query = RecQuery(k=k, diversity=diversity, exclude_listened=exclude_listened, tags=_tags(tags))
     recommender = user.state.recommender
-    return OrjsonResponse(await recommender.for_user_rendered(user.model, user.user_id, user.history, query))
+    return OrjsonResponse(
+        await recommender.for_user_rendered(user.model, user.user_id, user.row, user.history, query)
+    )
 
 
-@router.post("/recommendations", response_model=ColdStartOut, dependencies=[RateLimit])
+@router.post(
+    "/recommendations",
+    response_model=ColdStartOut,
+    dependencies=[RateLimit],
+    responses=JSON_BODY_RESPONSES,
+    description="Scope: `recommendations:read`. Recommendations for a newcomer from a few artists they like.",
+)
 async def cold_start(body: ColdStartIn, state: State, model: Model) -> Any:
     unknown = model.catalogue.unknown(body.artist_ids)
     if unknown:

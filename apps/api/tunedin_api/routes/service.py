@@ -7,15 +7,23 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from tunedin_api.deps import Model, State
+from tunedin_api.auth import require
+from tunedin_api.deps import Model, RateLimit, State
+from tunedin_api.keys.keyfile import Scope
 from tunedin_api.responses import OrjsonResponse
-from tunedin_api.schemas import ERROR_RESPONSES, HealthOut, ModelOut, ReadyOut
+from tunedin_api.schemas import AUTH_RESPONSES, ERROR_RESPONSES, HealthOut, ModelOut, ReadyOut
 from tunedin_api.telemetry import metrics
 
 router = APIRouter(tags=["service"])
 
 
-@router.get("/v1/model", response_model=ModelOut, responses={503: ERROR_RESPONSES[503]})
+@router.get(
+    "/v1/model",
+    response_model=ModelOut,
+    dependencies=[require(Scope.RECOMMENDATIONS_READ), RateLimit],
+    responses={**AUTH_RESPONSES, 429: ERROR_RESPONSES[429], 503: ERROR_RESPONSES[503]},
+    description="Scope: `recommendations:read`.",
+)
 async def model_info(model: Model) -> Any:
     manifest = model.manifest
     return OrjsonResponse(
@@ -46,6 +54,9 @@ async def readyz(state: State) -> Any:
         "model_loaded": model is not None,
         "redis": "up" if state.redis.up else "down",
         "last_model_error": state.holder.last_error,
+        "api_keys": len(state.keys.active_ids),
+        "api_keys_error": state.keys.error,
+        "erasures": len(state.suppression.subjects),
     }
     payload = {"ready": model is not None, "model_id": model.model_id if model else None, "details": details}
     return OrjsonResponse(payload, status_code=200 if model is not None else 503)

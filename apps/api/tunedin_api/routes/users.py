@@ -1,4 +1,4 @@
-"""A user's history, and deleting everything the API holds about a user."""
+"""A user's history, and erasing a user."""
 
 from __future__ import annotations
 
@@ -7,16 +7,24 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
+from tunedin_api.auth import require
 from tunedin_api.deps import AboutUser, RateLimit, State
+from tunedin_api.erasure.service import erase
+from tunedin_api.keys.keyfile import Scope
 from tunedin_api.responses import OrjsonResponse
 from tunedin_api.routes.artists import artist_payload
-from tunedin_api.schemas import ERROR_RESPONSES, DeletionOut, HistoryOut, UserId
+from tunedin_api.schemas import AUTH_RESPONSES, ERROR_RESPONSES, DeletionOut, HistoryOut, UserId
 
-router = APIRouter(prefix="/v1/users", tags=["users"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1/users", tags=["users"], responses={**AUTH_RESPONSES, **ERROR_RESPONSES})
 TOP_ARTISTS = 10
 
 
-@router.get("/{user_id}/history", response_model=HistoryOut)
+@router.get(
+    "/{user_id}/history",
+    response_model=HistoryOut,
+    dependencies=[require(Scope.HISTORY_READ)],
+    description="Scope: `history:read`. An erased user's most played artists are never listed.",
+)
 async def history(user: AboutUser) -> Any:
     model, recent = user.model, user.history
     catalogue = model.catalogue
@@ -31,7 +39,7 @@ async def history(user: AboutUser) -> Any:
         }
         for e in recent.events
     ]
-    row = model.user_row.get(user.user_id)
+    row = user.row
     top = model.listening.of(row)[:TOP_ARTISTS].tolist() if row is not None else []
     return OrjsonResponse(
         {
@@ -43,25 +51,17 @@ async def history(user: AboutUser) -> Any:
     )
 
 
-@router.delete("/{user_id}", response_model=DeletionOut, dependencies=[RateLimit])
+@router.delete(
+    "/{user_id}",
+    status_code=202,
+    response_model=DeletionOut,
+    dependencies=[require(Scope.USERS_DELETE), RateLimit],
+    description="Scope: `users:delete`. Erases the user: from the answer on, nothing derived from "
+    "them is served by any API process, and their recent history, cached data and feedback-log "
+    "entries are gone; the batch pipeline then removes them from every dataset and model (see the "
+    "receipt's steps, and `Location` for the receipt later). Safe to repeat.",
+)
 async def delete_user(user_id: Annotated[UserId, Path()], state: State) -> Any:
-    history_events, embeddings, logged = await state.history.delete_user(user_id)
-    rate_limits = await state.limiter.forget_user(user_id)
-    local = state.forget_locally(user_id)
-    await state.forgets.publish(user_id)  # the other workers and replicas drop their copies
-    return OrjsonResponse(
-        {
-            "user_id": user_id,
-            "removed": {
-                "history_events": history_events,
-                "cached_embeddings": embeddings,
-                "feedback_log_entries": logged,
-                "rate_limit_counters": rate_limits,
-                "in_process_cache_entries": local,
-            },
-            "stores": ["redis", "process"],
-            "note": "in_process_cache_entries counts this process; every other API process drops its "
-            "copies on the forget broadcast. The published model's training data is the batch "
-            "pipeline's and is not changed here",
-        }
-    )
+    body = await erase(state, user_id)
+    location = f"{state.settings.root_path}/v1/erasures/{body['erasure_id']}"
+    return OrjsonResponse(body, status_code=202, headers={"Location": location})

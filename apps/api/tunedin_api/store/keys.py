@@ -26,3 +26,9 @@ def embedding(user_id: int, model_id: str) -> str:
 def pseudonym(key: bytes, user_id: int) -> str:
     """Keyed hash of a user id: stable for the log, not reversible without the key."""
     return hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+# The subjects (keyed pseudonyms, never ids) of every erased user: what each request about a user
+# tests in the rate-limit round trip. The erasure ledger is the durable copy; every API process
+# adds what it lacks after a Redis flush.
+ERASED_SET = "tunedin:erased"

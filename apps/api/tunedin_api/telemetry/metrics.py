@@ -54,7 +54,15 @@ MODEL_SWAPS = Counter("tunedin_model_swaps", "Models swapped in (the first load 
 MODEL_LOAD_FAILURES = Counter(
     "tunedin_model_load_failures", "New models refused (bad checksum, missing file)."
 )
-RATE_LIMITED = Counter("tunedin_rate_limited", "Requests answered 429, by limit.", ["limit"])
+RATE_LIMITED = Counter(
+    "tunedin_rate_limited", "Requests answered 429, by limit (key, user or client).", ["limit"]
+)
+API_KEY_REQUESTS = Counter(
+    "tunedin_api_key_requests",
+    "/v1 requests by API key id (the public part of a key, never the key) and status; key_id "
+    '"none": no valid key.',
+    ["key_id", "status"],
+)
 UNHANDLED_ERRORS = Counter("tunedin_unhandled_errors", "Requests that raised an unexpected exception.")
 
 CACHE_LOCAL_HIT = CACHE_REQUESTS.labels("local", "hit")

@@ -1,5 +1,6 @@
 """One pure-ASGI middleware for every request: correlation id, body size limit, request span,
-metrics per route template, one JSON access-log line, and a JSON 500 for unexpected errors."""
+metrics per route template and per API key, one JSON access-log line, and a JSON 500 for
+unexpected errors. The caller's key id is what ``auth`` left in the request's ASGI state."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from opentelemetry import propagate
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tunedin_api.auth import KEY_ID
 from tunedin_api.errors import BodyTooLarge
 from tunedin_api.telemetry import metrics
 from tunedin_api.telemetry.context import REQUEST_ID, request_id_from
@@ -19,6 +21,7 @@ from tunedin_api.telemetry.context import REQUEST_ID, request_id_from
 access_log = logging.getLogger("tunedin.access")
 error_log = logging.getLogger("tunedin.error")
 UNMATCHED = "unmatched"
+NO_KEY = "none"
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -43,6 +46,7 @@ class TelemetryMiddleware:
         self.max_body = max_body_bytes
         self._children: dict[tuple[str, str, int], Any] = {}
         self._histograms: dict[tuple[str, str], Any] = {}
+        self._per_key: dict[tuple[str, int], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,6 +72,7 @@ class TelemetryMiddleware:
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
+        state: dict[str, Any] = scope.setdefault("state", {})
         context = propagate.extract(_carrier(scope)) if _header(scope, b"traceparent") else None
         with self.tracer.start_as_current_span(
             f"{method} {scope['path']}", kind=SpanKind.SERVER, context=context
@@ -81,13 +86,18 @@ class TelemetryMiddleware:
                 if not started:
                     await self._server_error(send_with_id, request_id)
             route = getattr(scope.get("route"), "path", UNMATCHED)
+            key_id: str | None = state.get(KEY_ID)
             span.update_name(f"{method} {route}")
             span.set_attribute("http.route", route)
+            if key_id is not None:
+                span.set_attribute("tunedin.api_key.id", key_id)
             span.set_attribute("http.response.status_code", status)
             if status >= 500:
                 span.set_status(Status(StatusCode.ERROR))
         duration = time.perf_counter() - start
         self._observe(route, method, status, duration)
+        if key_id is not None or route.startswith("/v1"):
+            self._observe_key(key_id or NO_KEY, status)
         access_log.info(
             "request",
             extra={
@@ -96,6 +106,7 @@ class TelemetryMiddleware:
                 "path": scope["path"],
                 "status": status,
                 "duration_ms": round(duration * 1000, 3),
+                "key_id": key_id,
             },
         )
         REQUEST_ID.reset(token)
@@ -110,6 +121,12 @@ class TelemetryMiddleware:
             histogram = self._histograms[key[:2]] = metrics.HTTP_DURATION.labels(route, method)
         counter.inc()
         histogram.observe(duration)
+
+    def _observe_key(self, key_id: str, status: int) -> None:
+        counter = self._per_key.get((key_id, status))
+        if counter is None:
+            counter = self._per_key[key_id, status] = metrics.API_KEY_REQUESTS.labels(key_id, str(status))
+        counter.inc()
 
     def _refuse_body(self, receive: Receive) -> Receive:
         async def refuse() -> Message:
