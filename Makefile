@@ -109,7 +109,11 @@ test-data: setup ## Find the Last.fm test files (TUNEDIN_TEST_DATA, ../shared) o
 ##@ Benchmarks (results in bench/results/)
 
 .PHONY: bench
-bench: bench-train bench-ablations bench-api ## Every benchmark
+bench: bench-train bench-ablations bench-api bench-search ## Every benchmark
+
+.PHONY: bench-search
+bench-search: setup ## Artist name search on the served catalogue: typo/accent queries and latency → bench/results/search.{json,md}
+	$(PY) -m bench.search
 
 .PHONY: bench-train
 bench-train: setup ## Training speed and time-to-quality vs a plain PyG loop → bench/results/train.{json,md}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from tunedin_api.model.name_search import NameIndex
 
 MAX_TAGS = 5  # tags per artist the reranker compares (items.parquet keeps the top ones first)
 
@@ -27,16 +28,13 @@ class Catalogue:
     artist_ids: np.ndarray
     row_of: dict[int, int]
     names: list[str]
-    lower_names: list[str]
     tags: list[list[str]]
     tag_ids: np.ndarray
     tag_index: dict[str, int]
     listeners: np.ndarray
     by_popularity: np.ndarray  # rows, most listeners first
     tag_rows: list[np.ndarray]
-    haystack: str  # every lower-case name, most listeners first, one per line
-    starts: list[int]  # where each name of ``haystack`` starts
-    popular_rows: list[int]  # the row of each name of ``haystack``
+    name_index: NameIndex
 
     @classmethod
     def from_items(cls, items: pd.DataFrame) -> Catalogue:
@@ -57,23 +55,17 @@ class Catalogue:
         bounds = np.searchsorted(tag_of_slot[order], np.arange(len(tag_index) + 1))
         sorted_rows = row_of_slot[order]
         by_popularity = np.argsort(-listeners, kind="stable")
-        lower_names = [name.lower() for name in names]
-        popular = [lower_names[row].replace("\n", " ") for row in by_popularity.tolist()]
-        starts = list(itertools.accumulate((len(name) + 1 for name in popular[:-1]), initial=0))
         return cls(
             artist_ids=artist_ids,
             row_of={int(a): row for row, a in enumerate(artist_ids.tolist())},
             names=names,
-            lower_names=lower_names,
             tags=tags,
             tag_ids=tag_ids,
             tag_index=tag_index,
             listeners=listeners,
             by_popularity=by_popularity,
             tag_rows=[sorted_rows[a:b] for a, b in itertools.pairwise(bounds)],
-            haystack="\n".join(popular),
-            starts=starts,
-            popular_rows=by_popularity.tolist(),
+            name_index=NameIndex.build(names, by_popularity.tolist()),
         )
 
     def __len__(self) -> int:
@@ -95,26 +87,6 @@ class Catalogue:
         return hit
 
     def search(self, query: str, limit: int) -> list[int]:
-        """Rows whose name contains ``query``: prefix matches first, then by listeners.
-
-        ``str.find`` walks the names in popularity order, so matches come out ranked and the
-        walk stops once ``limit`` prefix matches are found (each outranks every other match)."""
-        needle = query.lower()
-        if not needle or "\n" in needle or limit <= 0:
-            return []
-        prefix: list[int] = []
-        inside: list[int] = []
-        haystack, starts = self.haystack, self.starts
-        at = haystack.find(needle)
-        while at >= 0:
-            name = bisect.bisect_right(starts, at) - 1
-            if at == starts[name]:
-                prefix.append(self.popular_rows[name])
-                if len(prefix) == limit:
-                    break
-            elif len(inside) < limit:
-                inside.append(self.popular_rows[name])
-            if name + 1 >= len(starts):
-                break
-            at = haystack.find(needle, starts[name + 1])
-        return (prefix + inside)[:limit]
+        """Rows whose name matches ``query``, forgiving accents, case, punctuation, spacing and
+        typos; best match first, then most listeners (see ``name_search``)."""
+        return self.name_index.search(query, limit)
