@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { json, mockApi } from "../test/fetchMock";
+import { inProgressReceipt } from "../test/receipts";
 import { coldStart, deleteUser, getRecommendations, searchArtists } from "./client";
 import { ApiError } from "./errors";
 
@@ -21,6 +22,17 @@ describe("client", () => {
     await coldStart([3, 4], { k: 20, diversity: 0.2, tags: [] });
     expect(api.calls[0]?.query.has("tags")).toBe(false);
     expect(api.calls[1]?.body).toEqual({ artist_ids: [3, 4], k: 20, diversity: 0.2, tags: null });
+  });
+
+  it("takes the deletion's 202 and its erasure receipt", async () => {
+    const receipt = inProgressReceipt(3);
+    const api = mockApi({ "DELETE /v1/users/{id}": () => json(receipt, 202, { Location: `/v1/erasures/${receipt.erasure_id}` }) });
+    const answer = await deleteUser(3);
+    expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual(["DELETE /v1/users/3"]);
+    expect(api.calls[0]?.body).toBeNull();
+    expect(answer).toEqual(receipt);
+    expect(answer.status).toBe("in_progress");
+    expect(answer.steps[0]).toMatchObject({ step: "suppressed", status: "done", at: receipt.requested_at });
   });
 
   it("raises ApiError with the API's message", async () => {

@@ -81,6 +81,7 @@ export function sendFeedback(body: FeedbackBody): Promise<unknown> {
   return request("POST", "/v1/feedback", { body });
 }
 
+/** Erases the user: the API answers 202 with the erasure receipt (complete only after a retrain). */
 export function deleteUser(userId: number): Promise<DeletionReceipt> {
   return request("DELETE", `/v1/users/${userId}`);
 }

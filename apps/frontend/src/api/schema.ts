@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recommendations */
+        /**
+         * Recommendations
+         * @description Scope: `recommendations:read`. An erased user is served as a newcomer: from the events they sent since, else what is popular.
+         */
         get: operations["recommendations_v1_users__user_id__recommendations_get"];
         put?: never;
         post?: never;
@@ -30,7 +33,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cold Start */
+        /**
+         * Cold Start
+         * @description Scope: `recommendations:read`. Recommendations for a newcomer from a few artists they like.
+         */
         post: operations["cold_start_v1_recommendations_post"];
         delete?: never;
         options?: never;
@@ -45,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Model Info */
+        /**
+         * Model Info
+         * @description Scope: `recommendations:read`.
+         */
         get: operations["model_info_v1_model_get"];
         put?: never;
         post?: never;
@@ -96,7 +105,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** History */
+        /**
+         * History
+         * @description Scope: `history:read`. An erased user's most played artists are never listed.
+         */
         get: operations["history_v1_users__user_id__history_get"];
         put?: never;
         post?: never;
@@ -116,7 +128,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete User */
+        /**
+         * Delete User
+         * @description Scope: `users:delete`. Erases the user: from the answer on, nothing derived from them is served by any API process, and their recent history, cached data and feedback-log entries are gone; the batch pipeline then removes them from every dataset and model (see the receipt's steps, and `Location` for the receipt later). Safe to repeat.
+         */
         delete: operations["delete_user_v1_users__user_id__delete"];
         options?: never;
         head?: never;
@@ -166,8 +181,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Feedback */
+        /**
+         * Feedback
+         * @description Scope: `feedback:write`. A user erased before starts a fresh history.
+         */
         post: operations["feedback_v1_feedback_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/erasures/{erasure_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Erasure
+         * @description Scope: `users:delete`. The receipt of an erasure (the `erasure_id` and `Location` that `DELETE /v1/users/{user_id}` answered with).
+         */
+        get: operations["erasure_v1_erasures__erasure_id__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -275,19 +313,116 @@ export interface components {
         };
         /** DeletionOut */
         DeletionOut: {
+            /** Erasure Id */
+            erasure_id: string;
+            /**
+             * Status
+             * @description complete: the served model was trained without the user and no store holds them; overdue: past due_by and not complete.
+             * @enum {string}
+             */
+            status: "in_progress" | "overdue" | "complete";
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /**
+             * Due By
+             * Format: date-time
+             * @description When the retrain that completes the erasure is due at the latest.
+             */
+            due_by: string;
+            /** Completed At */
+            completed_at: string | null;
+            /**
+             * Requests
+             * @description DELETE requests received for the user.
+             */
+            requests: number;
+            /** Steps */
+            steps: components["schemas"]["ErasureStep"][];
+            /**
+             * Waiting For
+             * @description What the erasure waits for, until it is complete.
+             */
+            waiting_for: string | null;
+            /** Note */
+            note: string;
             /** User Id */
             user_id: number;
             /**
              * Removed
-             * @description What was removed, per kind of data.
+             * @description What this request removed, per kind of data.
              */
             removed: {
                 [key: string]: number;
             };
-            /** Stores */
-            stores: string[];
+        };
+        /**
+         * ErasureOut
+         * @description The receipt of a user's erasure (which names no user: the ledger keeps none).
+         */
+        ErasureOut: {
+            /** Erasure Id */
+            erasure_id: string;
+            /**
+             * Status
+             * @description complete: the served model was trained without the user and no store holds them; overdue: past due_by and not complete.
+             * @enum {string}
+             */
+            status: "in_progress" | "overdue" | "complete";
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /**
+             * Due By
+             * Format: date-time
+             * @description When the retrain that completes the erasure is due at the latest.
+             */
+            due_by: string;
+            /** Completed At */
+            completed_at: string | null;
+            /**
+             * Requests
+             * @description DELETE requests received for the user.
+             */
+            requests: number;
+            /** Steps */
+            steps: components["schemas"]["ErasureStep"][];
+            /**
+             * Waiting For
+             * @description What the erasure waits for, until it is complete.
+             */
+            waiting_for: string | null;
             /** Note */
             note: string;
+        };
+        /** ErasureStep */
+        ErasureStep: {
+            /**
+             * Step
+             * @enum {string}
+             */
+            step: "suppressed" | "caches_purged" | "removed_from_datasets" | "retrained" | "removed_from_models";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "done" | "pending";
+            /**
+             * At
+             * @description When the step was done.
+             */
+            at: string | null;
+            /** Description */
+            description: string;
+            /**
+             * Detail
+             * @description What the step removed or made, when there is more to say.
+             */
+            detail: string | null;
         };
         /**
          * ErrorOut
@@ -669,6 +804,28 @@ export interface operations {
                     "application/json": components["schemas"]["RecommendationsOut"];
                 };
             };
+            /** @description No API key, or one that is malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="tunedin" (error="invalid_token" for a key that is not valid) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key lacks the route's scope (named in the route's description). */
+            403: {
+                headers: {
+                    /** @description Bearer realm="tunedin", error="insufficient_scope", scope="<the scope>" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Request body too large. */
             413: {
                 headers: {
@@ -729,8 +886,39 @@ export interface operations {
                     "application/json": components["schemas"]["ColdStartOut"];
                 };
             };
+            /** @description No API key, or one that is malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="tunedin" (error="invalid_token" for a key that is not valid) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key lacks the route's scope (named in the route's description). */
+            403: {
+                headers: {
+                    /** @description Bearer realm="tunedin", error="insufficient_scope", scope="<the scope>" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Request body too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The request's Content-Type is not application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -783,6 +971,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelOut"];
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="tunedin" (error="invalid_token" for a key that is not valid) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key lacks the route's scope (named in the route's description). */
+            403: {
+                headers: {
+                    /** @description Bearer realm="tunedin", error="insufficient_scope", scope="<the scope>" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description No model loaded yet, or Redis is needed for this write and is unavailable. */
@@ -865,6 +1084,28 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryOut"];
                 };
             };
+            /** @description No API key, or one that is malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="tunedin" (error="invalid_token" for a key that is not valid) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key lacks the route's scope (named in the route's description). */
+            403: {
+                headers: {
+                    /** @description Bearer realm="tunedin", error="insufficient_scope", scope="<the scope>" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Request body too large. */
             413: {
                 headers: {
@@ -915,12 +1156,34 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DeletionOut"];
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="tunedin" (error="invalid_token" for a key that is not valid) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key lacks the route's scope (named in the route's description). */
+            403: {
+                headers: {
+                    /** @description Bearer realm="tunedin", error="insufficient_scope", scope="<the scope>" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Request body too large. */
@@ -982,6 +1245,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SimilarOut"];
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="tunedin" (error="invalid_token" for a key that is not valid) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key lacks the route's scope (named in the route's description). */
+            403: {
+                headers: {
+                    /** @description Bearer realm="tunedin", error="insufficient_scope", scope="<the scope>" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Unknown artist id. */
@@ -1053,6 +1338,28 @@ export interface operations {
                     "application/json": components["schemas"]["ArtistSearchOut"];
                 };
             };
+            /** @description No API key, or one that is malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="tunedin" (error="invalid_token" for a key that is not valid) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key lacks the route's scope (named in the route's description). */
+            403: {
+                headers: {
+                    /** @description Bearer realm="tunedin", error="insufficient_scope", scope="<the scope>" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Request body too large. */
             413: {
                 headers: {
@@ -1111,6 +1418,126 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FeedbackOut"];
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="tunedin" (error="invalid_token" for a key that is not valid) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key lacks the route's scope (named in the route's description). */
+            403: {
+                headers: {
+                    /** @description Bearer realm="tunedin", error="insufficient_scope", scope="<the scope>" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The request's Content-Type is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request: the issues, or a sentence naming unknown artist ids. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No model loaded yet, or Redis is needed for this write and is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    erasure_v1_erasures__erasure_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                erasure_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureOut"];
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="tunedin" (error="invalid_token" for a key that is not valid) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key lacks the route's scope (named in the route's description). */
+            403: {
+                headers: {
+                    /** @description Bearer realm="tunedin", error="insufficient_scope", scope="<the scope>" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No erasure with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Request body too large. */

@@ -28,7 +28,9 @@ export type HistoryEvent = History["events"][number];
 export type TopArtist = History["top_artists"][number];
 export type FeedbackBody = Body<paths["/v1/feedback"]["post"]>;
 export type FeedbackEvent = FeedbackBody["event"];
+/** The 202 of `DELETE /v1/users/{id}`: the erasure receipt and what this request removed. */
 export type DeletionReceipt = Ok<paths["/v1/users/{user_id}"]["delete"]>;
+export type ErasureStep = DeletionReceipt["steps"][number];
 export type ModelInfo = Ok<paths["/v1/model"]["get"]>;
 
 /** An artist as the UI passes it around (search hit, recommendation, history entry). */

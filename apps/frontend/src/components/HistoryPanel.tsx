@@ -1,5 +1,6 @@
 import { useState } from "react";
 import type { HistoryEvent, TopArtist } from "../api/types";
+import { eraseListener } from "../store/actions";
 import { useHistory } from "../store/history";
 import { useListener } from "../store/listener";
 import { Receipt } from "./Receipt";
@@ -45,7 +46,7 @@ function TopArtists({ artists }: { artists: TopArtist[] }) {
 }
 
 function DeleteData({ userId }: { userId: number }) {
-  const { deleting, deleteError, receipt, deleteData } = useHistory();
+  const { deleting, deleteError, receipt } = useHistory();
   const [confirming, setConfirming] = useState(false);
   return (
     <div className="delete-data">
@@ -56,7 +57,7 @@ function DeleteData({ userId }: { userId: number }) {
       ) : (
         <div className="confirm" role="group" aria-label="Confirm deletion">
           <span>Delete everything TunedIn holds about listener {userId}?</span>
-          <button type="button" className="danger" disabled={deleting} onClick={() => { setConfirming(false); void deleteData(userId); }}>
+          <button type="button" className="danger" disabled={deleting} onClick={() => { setConfirming(false); void eraseListener(userId); }}>
             Yes, delete
           </button>
           <button type="button" onClick={() => { setConfirming(false); }}>

@@ -18,6 +18,14 @@ export async function startFresh(): Promise<void> {
   await useRecommendations.getState().load();
 }
 
+/** Erasing a listener's data; once the API has accepted it, their list is asked for again, and
+ * the API now serves them as a newcomer (nothing learned from their listening). */
+export async function eraseListener(userId: number): Promise<void> {
+  const receipt = await useHistory.getState().deleteData(userId);
+  const { listener } = useListener.getState();
+  if (receipt && listener.kind === "user" && listener.userId === userId) await useRecommendations.getState().load();
+}
+
 /** A like from someone starting fresh adds the artist to their seeds. */
 export async function likeAsSeed(artist: ArtistRef): Promise<void> {
   const listener = useListener.getState();

@@ -36,7 +36,8 @@ export const useHistory = create<HistoryState>()((set, get) => ({
   },
 
   deleteData: async (userId) => {
-    set({ deleting: true, deleteError: null, receipt: null });
+    // The panel is this user's from here on, so the reload below keeps the receipt.
+    set({ deleting: true, deleteError: null, receipt: null, ...(get().userId === userId ? {} : { userId, data: null }) });
     try {
       const receipt = await deleteUser(userId);
       set({ receipt, deleting: false });
