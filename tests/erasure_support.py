@@ -1,5 +1,5 @@
-"""Erasure tests' helpers: record an erasure as the API does, and scan a whole artifact store for
-anything keyed to one user.
+"""Erasure tests' helpers: record an erasure as the API does, run the pipeline's CLIs on a store,
+and scan a whole artifact store, or a whole Redis, for anything keyed to one user.
 
 ``findings`` looks at every file under the store and knows each kind the pipeline writes:
 Parquet (every column naming users or friends), embeddings (their rows against the id map
@@ -7,30 +7,90 @@ beside them), JSON (any user-named field, or the subject outside the ledger), ch
 training state whose dataset is gone), zip archives (a source archive holds every user),
 the CURRENT/LATEST pointers, the FAISS index (items only). A file of any other kind is a
 finding too, so nothing escapes the scan by being new.
+
+``redis_findings`` reads every key of a Redis by its type (strings, lists, sets, sorted sets,
+hashes, streams; a key of any other type is a finding) and reports a key named after the user
+(``tunedin:user:<id>:…``, a rate-limit counter ``…/user/<id>/…``), a user-named field or JSON
+field holding their id, and their pseudonym (the keyed hash the feedback stream names users by)
+anywhere but in the set of erased subjects, which is the suppression list by design.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow.parquet as pq
 
+from tests.conftest import REPO_ROOT
+from tunedin_api.store.keys import ERASED_SET
 from tunedin_common import contract
 from tunedin_common.erasures import ERASURES_DIR, ErasureLedger, ErasureRequest, subject_of
+
+if TYPE_CHECKING:
+    import redis
 
 KEY = b"tunedin-erasure-test-key"
 DEADLINE = timedelta(hours=72)
 ZIP_MAGIC = b"PK\x03\x04"
 _STATE_FILE = "state.pt"  # tunedin_trainer.training.checkpoint.STATE_FILE, without importing torch
 
+# Small training settings for the pipeline runs of the integration tests: quality is not tested.
+PIPELINE_FAST = {
+    "TUNEDIN_EPOCHS": "3",
+    "TUNEDIN_EVAL_EVERY": "3",
+    "TUNEDIN_DIM": "16",
+    "TUNEDIN_BATCH_SIZE": "8192",
+    "TUNEDIN_INDEX_TYPE": "flat",
+}
+PIPELINE_STAGES = ("prepare_data", "train", "build_index", "publish")  # what `make pipeline` runs
+
 
 def record_erasure(root: Path, user_id: int) -> ErasureRequest:
     """What the API's DELETE /v1/users/{id} writes into the ledger."""
     return ErasureLedger(root).record(KEY, user_id, DEADLINE)
+
+
+def pipeline_env(root: Path, source_url: str, sha256: str) -> dict[str, str]:
+    """The environment of the pipeline's CLIs on the store ``root``, downloading ``source_url``,
+    with the pseudonym key the API of the erasure tests uses and the small training settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUNEDIN_")}
+    env.update(
+        TUNEDIN_ARTIFACTS=str(root),
+        TUNEDIN_DATA_SOURCE=source_url,
+        TUNEDIN_DATA_SHA256=sha256,
+        TUNEDIN_PSEUDONYM_KEY=KEY.decode(),
+        TUNEDIN_ABLATIONS_REPORT=str(root.parent / "no-ablations.json"),
+        **PIPELINE_FAST,
+    )
+    return env
+
+
+def run_job(module: str, env: dict[str, str], *args: str) -> str:
+    """``python -m jobs.<module>``; its stdout (a failure shows both outputs)."""
+    result = subprocess.run(
+        [sys.executable, "-m", f"jobs.{module}", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, f"{module} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def run_pipeline(env: dict[str, str]) -> None:
+    for stage in PIPELINE_STAGES:
+        run_job(stage, env)
 
 
 def _user_column(name: str) -> bool:
@@ -114,3 +174,88 @@ def findings(root: Path, user_id: int) -> list[str]:
 def scanned_kinds(root: Path) -> set[str]:
     """The suffixes of the files the scan looked at (to show it looked at every kind)."""
     return {p.suffix or p.name for p in root.rglob("*") if p.is_file()}
+
+
+# ------------------------------------------------------------------ Redis
+
+
+def _key_names_user(key: str, user_id: int) -> bool:
+    """``tunedin:user:<id>:…``, ``…/user/<id>/…`` (a rate-limit counter) and the like."""
+    return re.search(rf"(?:^|[:/])users?[:/]{user_id}(?:[:/]|$)", key) is not None
+
+
+def _raw(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
+def _redis_items(client: redis.Redis, key: bytes, kind: str) -> list[tuple[str, bytes]] | None:
+    """Every value under ``key`` as ``(field name, value)`` (the field name "" where there is
+    none); ``None`` for a type the scan does not know."""
+    reply: Any
+    if kind == "string":
+        reply = client.get(key)
+        return [] if reply is None else [("", _raw(reply))]
+    if kind == "list":
+        reply = client.lrange(key, 0, -1)
+        return [("", _raw(v)) for v in reply]
+    if kind == "set":
+        reply = client.smembers(key)
+        return [("", _raw(v)) for v in reply]
+    if kind == "zset":
+        reply = client.zrange(key, 0, -1, withscores=True)
+        return [("", _raw(v)) for v, _ in reply]
+    if kind == "hash":
+        reply = client.hgetall(key)
+        return [(_text(f), _raw(v)) for f, v in reply.items()]
+    if kind == "stream":
+        reply = client.xrange(key, "-", "+")
+        return [(_text(f), _raw(v)) for _, fields in reply for f, v in fields.items()]
+    return None
+
+
+def _value_hits(field: str, value: bytes, user_id: int, subject: str | None) -> list[str]:
+    hits = []
+    if subject is not None and subject.encode() in value:
+        hits.append(f"the user's pseudonym{f' in field {field!r}' if field else ''}")
+    user_field = _user_column(field) or field.lower() in ("user", "users", "friend")
+    if user_field and value.strip() == str(user_id).encode():
+        hits.append(f"user id in field {field!r}")
+    if value[:1] in (b"{", b"["):
+        try:
+            node = json.loads(value)
+        except ValueError:
+            node = None
+        hits += _json_hits(node, user_id, None)
+    return hits
+
+
+def redis_findings(client: redis.Redis, user_id: int) -> list[str]:
+    """Everything in ``client``'s database keyed to ``user_id`` (empty: Redis is clear of them)."""
+    subject = subject_of(KEY, user_id)
+    out: list[str] = []
+    for raw_key in sorted(_raw(k) for k in client.scan_iter(count=1000)):
+        key = _text(raw_key)
+        kind = _text(client.type(raw_key))
+        if _key_names_user(key, user_id):
+            out.append(f"{key}: a {kind} named after user {user_id}")
+        items = _redis_items(client, raw_key, kind)
+        if items is None:
+            out.append(f"{key}: a {kind}, a type the scan does not know")
+            continue
+        allowed = key == ERASED_SET and kind == "set"  # the erased subjects: the suppression list
+        hits = {
+            hit
+            for field, value in items
+            for hit in _value_hits(field, value, user_id, None if allowed else subject)
+        }
+        out += [f"{key} ({kind}): {hit}" for hit in sorted(hits)]
+    return out
+
+
+def redis_types(client: redis.Redis) -> dict[str, str]:
+    """Each key of ``client``'s database and its type (to show what the scan looked at)."""
+    return {_text(k): _text(client.type(k)) for k in client.scan_iter(count=1000)}

@@ -10,9 +10,6 @@ the erasure is complete. Small training settings keep it quick; quality is not w
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +17,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import ARCHIVE_NAME, REPO_ROOT
-from tests.erasure_support import KEY, findings, record_erasure, scanned_kinds
+from tests.conftest import ARCHIVE_NAME
+from tests.erasure_support import (
+    findings,
+    pipeline_env,
+    record_erasure,
+    run_job,
+    run_pipeline,
+    scanned_kinds,
+)
 from tests.prepare_support import http_server
 from tunedin_common import contract
 from tunedin_common.contract import ArtifactStore
@@ -32,28 +36,6 @@ pytestmark = pytest.mark.slow
 
 USER = 2
 USER_2_ARTISTS = 50  # user 2's rows in user_artists.dat
-FAST = {
-    "TUNEDIN_EPOCHS": "3",
-    "TUNEDIN_EVAL_EVERY": "3",
-    "TUNEDIN_DIM": "16",
-    "TUNEDIN_BATCH_SIZE": "8192",
-    "TUNEDIN_INDEX_TYPE": "flat",
-}
-STAGES = ("prepare_data", "train", "build_index", "publish")
-
-
-def _run(module: str, env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", f"jobs.{module}", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert result.returncode == 0, f"{module} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
 
 
 @dataclass(frozen=True)
@@ -70,17 +52,8 @@ class Erased:
 def erased(tmp_path_factory: pytest.TempPathFactory, shared_data_dir: Path) -> Iterator[Erased]:
     root = tmp_path_factory.mktemp("erasure") / "artifacts"
     with http_server(shared_data_dir) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TUNEDIN_")}
-        env.update(
-            TUNEDIN_ARTIFACTS=str(root),
-            TUNEDIN_DATA_SOURCE=server.url(ARCHIVE_NAME),
-            TUNEDIN_DATA_SHA256=OFFICIAL_SHA256,
-            TUNEDIN_PSEUDONYM_KEY=KEY.decode(),
-            TUNEDIN_ABLATIONS_REPORT=str(root.parent / "no-ablations.json"),
-            **FAST,
-        )
-        for stage in STAGES:
-            _run(stage, env)
+        env = pipeline_env(root, server.url(ARCHIVE_NAME), OFFICIAL_SHA256)
+        run_pipeline(env)
         store = ArtifactStore(root)
         first_model = store.read_current()
         first_dataset = store.read_latest_dataset()
@@ -88,9 +61,8 @@ def erased(tmp_path_factory: pytest.TempPathFactory, shared_data_dir: Path) -> I
         before = findings(root, USER)
 
         request = record_erasure(root, USER)
-        for stage in STAGES:
-            _run(stage, env)
-        yield Erased(store, request, first_model, first_dataset, before, _run("erasures", env, "status"))
+        run_pipeline(env)
+        yield Erased(store, request, first_model, first_dataset, before, run_job("erasures", env, "status"))
 
 
 def test_the_scan_sees_the_user_before_the_erasure(erased: Erased) -> None:
