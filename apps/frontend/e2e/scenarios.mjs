@@ -1,6 +1,8 @@
 // The end-to-end scenarios of issue 4, in order; each gets the page, the stack and `expect`.
 
 const names = (page) => page.$$eval(".rec-card .rec-name", (els) => els.map((e) => e.textContent.trim()));
+const reasons = (page) => page.$$eval(".rec-card .rec-reason", (els) => els.map((e) => e.textContent.trim()));
+const BECAUSE = /^because you (listen to|liked) /;
 
 async function settled(page) {
   await page.waitForSelector('section.recs[aria-busy="false"]');
@@ -135,17 +137,57 @@ export const scenarios = [
   },
   {
     name: "delete-data",
-    title: "delete a user's data and see the receipt",
+    title: "delete a user's data: the erasure receipt, then recommendations and history without them",
     run: async (page, ctx, expect) => {
       await showUser(page, ctx);
+      expect((await reasons(page)).some((r) => BECAUSE.test(r)), "before: recommendations say why from the listener's own listening");
       await page.getByRole("button", { name: "Delete my data" }).click();
+      const answered = page.waitForResponse((r) => r.request().method() === "DELETE" && r.url().endsWith(`/v1/users/${ctx.userId}`));
       await page.getByRole("button", { name: "Yes, delete" }).click();
+      const response = await answered;
+      expect(response.status() === 202, `DELETE answered 202 (got ${response.status()})`);
+      const location = response.headers().location ?? "";
+      expect(/\/v1\/erasures\/er-[0-9a-f]{20}$/.test(location), `DELETE names the receipt's Location: ${location}`);
+
       const receipt = page.getByRole("status", { name: "Deletion receipt" });
       await receipt.waitFor();
+      await receipt.getByRole("heading", { name: "Your data is being erased" }).waitFor();
+      const status = (await receipt.locator(".receipt-status").textContent()).trim();
+      expect(status === "in progress", `the receipt's status is "in progress" (saw "${status}")`);
+      const steps = receipt.getByRole("list", { name: "Erasure steps" }).getByRole("listitem");
+      const shown = await steps.evaluateAll((els) => els.map((e) => ({ step: e.dataset.step, text: e.textContent })));
+      const order = ["suppressed", "caches_purged", "removed_from_datasets", "retrained", "removed_from_models"];
+      expect(shown.map((s) => s.step).join(",") === order.join(","), `the five steps in order: ${shown.map((s) => s.step)}`);
+      expect(shown.slice(0, 2).every((s) => /done/.test(s.text)), "suppressed and caches purged are done");
+      expect(shown.slice(2).every((s) => /pending/.test(s.text)), "the batch pipeline's steps are pending");
       const text = await receipt.textContent();
-      expect(/history events/i.test(text), `the receipt lists the history events removed: ${text}`);
+      expect(/Waiting for:/.test(text), `the receipt says what it waits for: ${text}`);
+      expect(/history events: \d+/.test(text), `the receipt lists the history events removed: ${text}`);
+
+      // The list is asked for again at once and no longer comes from the listener's listening.
+      await page.waitForFunction(() => /popular picks/.test(document.querySelector("section.recs .meta")?.textContent ?? ""), null, { timeout: 15_000 });
+      await settled(page);
+      expect(!(await reasons(page)).some((r) => BECAUSE.test(r)), "after: no recommendation says \"because you listen to ...\" (or liked)");
+      await page.getByText("No listening history for this listener.").waitFor();
+      expect((await page.locator(".history-top li").count()) === 0, "the history panel lists no top artists");
+
+      // A fresh page for the same listener (this one, with the receipt, is the screenshot).
+      const fresh = await page.context().newPage();
+      try {
+        await showUser(fresh, ctx);
+        expect(!(await reasons(fresh)).some((r) => BECAUSE.test(r)), "a fresh page: no \"because you listen to ...\"");
+        await fresh.getByText("No listening history for this listener.").waitFor();
+        expect((await fresh.locator(".history-top li").count()) === 0, "a fresh page: no top artists");
+      } finally {
+        await fresh.close();
+      }
       const history = await (await ctx.stack.apiFetch(`/v1/users/${ctx.userId}/history`)).json();
-      expect(history.events.length === 0, "the API holds no events for the user afterwards");
+      expect(history.events.length === 0 && history.top_artists.length === 0, "the API holds no events and no top artists for the user");
+      const recs = await (await ctx.stack.apiFetch(`/v1/users/${ctx.userId}/recommendations`)).json();
+      expect(recs.strategy === "popular", `the API serves the user as a newcomer (strategy ${recs.strategy})`);
+      const stored = await ctx.stack.apiFetch(new URL(location, ctx.stack.apiUrl).pathname);
+      const body = await stored.json();
+      expect(stored.status === 200 && body.status === "in_progress", `GET ${location}: ${stored.status} ${body.status}`);
     },
   },
   {
