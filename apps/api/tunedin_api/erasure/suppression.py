@@ -68,10 +68,16 @@ class Suppression:
 
     async def watch(self, interval_s: float) -> None:
         """Follow the ledger and keep Redis in step, forever (a background task of each worker)."""
+        failing: str | None = None
         while True:
             try:
                 await asyncio.to_thread(self.load)
                 await self.mirror()
+                failing = None
+            except OSError as exc:  # logged once per distinct failure, not on every poll
+                if str(exc) != failing:
+                    log.error("erasure ledger unreadable: %s; the erasures known so far stay suppressed", exc)
+                failing = str(exc)
             except Exception:  # the watcher must survive a store that misbehaves
                 log.exception("erasure ledger check failed; the erasures known so far stay suppressed")
             await asyncio.sleep(interval_s)
