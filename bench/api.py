@@ -14,6 +14,10 @@ endpoint of the same app) the same way:
 * server CPU µs per request: user + system time of the gunicorn master and workers (from /proc)
   over the closed-loop run, divided by the requests served.
 
+Every request sends an admin API key (``Authorization: Bearer``, wrk's ``-H``) from a key file
+made for the run; the per-key rate limit is set far above what the runs send, so that the limit
+is checked on each request (as deployed) but never refuses one.
+
 Writes ``bench/results/api.json`` and ``bench/results/api.md``.
 """
 
@@ -37,6 +41,7 @@ import uvloop
 
 from bench.open_loop import Answer, Pool, request_bytes, run_to_end
 from tests.api.support import RedisServer, free_port
+from tests.keys_support import ApiKeys, make_test_keys
 from tunedin_common.contract import MODEL_USERS_FILE, ArtifactStore
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -47,9 +52,11 @@ OPEN_SECONDS = 15
 RATES = (1000, 2000)
 CONNECTIONS = 64
 TICKS = os.sysconf("SC_CLK_TCK")
+KEY_RATE_LIMIT = "100000000/minute"  # per API key: far above any run's rate
 LUA = """
 local users = {%s}
 request = function()
+  -- no headers given: wrk.format sends wrk.headers, the -H Authorization with the API key
   return wrk.format("GET", "/v1/users/" .. users[math.random(#users)] .. "/recommendations")
 end
 """
@@ -68,15 +75,21 @@ def _server_pids(master: int) -> list[int]:
     return [master, *map(int, children)]
 
 
-def _wrk(port: int, path: str, users: list[int], pids: list[int]) -> dict[str, Any]:
+def wrk_command(port: int, path: str, users: list[int], key: str, script: str) -> list[str]:
+    """The wrk command line: ``path`` (``{user}``: a random user per request, by the Lua script
+    at ``script``) with the API key in ``Authorization`` (wrk.format sends wrk's -H headers)."""
+    args = ["wrk", "-t2", "-c32", f"-d{WRK_SECONDS}s", "--latency", "-H", f"Authorization: Bearer {key}"]
+    if "{user}" in path:
+        args += ["-s", script]
+    return [*args, f"http://127.0.0.1:{port}{path.replace('{user}', str(users[0]))}"]
+
+
+def _wrk(port: int, path: str, users: list[int], pids: list[int], key: str) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % ",".join(map(str, users)) if "{user}" in path else "")
     cpu0 = _cpu_seconds(pids)
-    args = ["wrk", "-t2", "-c32", f"-d{WRK_SECONDS}s", "--latency"]
-    if "{user}" in path:
-        args += ["-s", script.name]
-    url = f"http://127.0.0.1:{port}{path.replace('{user}', str(users[0]))}"
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    command = wrk_command(port, path, users, key, script.name)
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     cpu = _cpu_seconds(pids) - cpu0
     Path(script.name).unlink()
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
@@ -91,9 +104,9 @@ def _wrk(port: int, path: str, users: list[int], pids: list[int]) -> dict[str, A
     }
 
 
-async def _open_loop(port: int, paths: list[str], rate: int) -> dict[str, Any]:
+async def _open_loop(port: int, paths: list[str], rate: int, key: str) -> dict[str, Any]:
     """Fixed-rate open loop (``bench.open_loop``); also the generator's own CPU per request."""
-    requests = [request_bytes("GET", path) for path in paths]
+    requests = [request_bytes("GET", path, headers=ApiKeys.bearer(key)) for path in paths]
     expected = rate * OPEN_SECONDS
     latencies: list[float] = []
     errors = 0
@@ -126,7 +139,8 @@ async def _open_loop(port: int, paths: list[str], rate: int) -> dict[str, Any]:
     }
 
 
-def _start_api(artifacts: Path, redis_url: str, port: int) -> subprocess.Popen[bytes]:
+def api_env(artifacts: Path, redis_url: str, port: int, key_file: Path) -> dict[str, str]:
+    """The API's environment: this run's store, Redis, port and key file, nothing else of ours."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TUNEDIN_")}
     env.update(
         TUNEDIN_ARTIFACTS=str(artifacts),
@@ -134,7 +148,14 @@ def _start_api(artifacts: Path, redis_url: str, port: int) -> subprocess.Popen[b
         TUNEDIN_PORT=str(port),
         TUNEDIN_WORKERS="2",
         TUNEDIN_LOG_FORMAT="json",
+        TUNEDIN_API_KEYS_FILE=str(key_file),
+        TUNEDIN_RATE_LIMIT_KEY=KEY_RATE_LIMIT,
     )
+    return env
+
+
+def _start_api(artifacts: Path, redis_url: str, port: int, key_file: Path) -> subprocess.Popen[bytes]:
+    env = api_env(artifacts, redis_url, port, key_file)
     SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
     log = SERVER_LOG.open("wb")
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
@@ -167,23 +188,25 @@ def main() -> None:
         raise SystemExit(f"no published model in {store.root}: run make pipeline first")
     users = pd.read_parquet(store.model_dir(model_id) / MODEL_USERS_FILE)["user_id"].astype(int).tolist()
     RESULTS.mkdir(exist_ok=True)
+    keys_dir = tempfile.TemporaryDirectory(prefix="bench-api-keys-")
+    keys = make_test_keys(Path(keys_dir.name))
     redis = RedisServer()
     redis.start()
     port = free_port()
-    server = _start_api(store.root, redis.url, port)
+    server = _start_api(store.root, redis.url, port, keys.file)
     try:
         _wait_ready(port)
         pids = _server_pids(server.pid)
         rng = random.Random(0)
         paths = [f"/v1/users/{rng.choice(users)}/recommendations" for _ in range(5000)]
-        _wrk(port, "/v1/users/{user}/recommendations", users, pids)  # warm-up run, discarded
+        _wrk(port, "/v1/users/{user}/recommendations", users, pids, keys.admin)  # warm-up, discarded
         result: dict[str, Any] = {"model_id": model_id, "users": len(users), "cpus": os.cpu_count()}
         for name, path, open_paths in (
             ("recommendations", "/v1/users/{user}/recommendations", paths),
             ("healthz", "/healthz", ["/healthz"]),
         ):
-            closed = _wrk(port, path, users, pids)
-            opened = [uvloop.run(_open_loop(port, open_paths, rate)) for rate in RATES]
+            closed = _wrk(port, path, users, pids, keys.admin)
+            opened = [uvloop.run(_open_loop(port, open_paths, rate, keys.admin)) for rate in RATES]
             result[name] = {
                 "closed_loop": {k: v for k, v in closed.items() if k != "wrk_output"},
                 "open_loop": opened,
@@ -192,6 +215,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=60)
         redis.stop()
+        keys_dir.cleanup()
     (RESULTS / "api.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     (RESULTS / "api.md").write_text(_markdown(result), encoding="utf-8")
     print(_markdown(result))

@@ -5,7 +5,9 @@ generator is ``bench.open_loop``'s pool of keep-alive connections (bare asyncio 
 uvloop): request ``i`` is due at ``start + i / rate`` and sent then whether or not earlier ones
 have answered; its latency runs from that due time, so a stalled server is charged for the
 whole queue behind the stall (no coordinated omission). With ``rate * 10`` requests pending
-a new one is shed and counted as failed; one unanswered after 15 s is a timeout.
+a new one is shed and counted as failed; one unanswered after 15 s is a timeout. Every request
+carries the caller's headers (an API key's ``Authorization``); each outcome records when it was
+written and, for a recommendation, whose it was and its strategy.
 """
 
 from __future__ import annotations
@@ -56,14 +58,18 @@ class Req:
     body: dict[str, Any] | None = None
 
 
-def traffic(cat: Catalogue, n: int, seed: int = 0) -> list[Req]:
-    """``n`` requests of the mix ``MIX`` over real users, artists and name prefixes."""
+def traffic(
+    cat: Catalogue, n: int, seed: int = 0, focus: list[int] | None = None, focus_share: float = 0.0
+) -> list[Req]:
+    """``n`` requests of the mix ``MIX`` over real users, artists and name prefixes; with
+    ``focus``, that share of the recommendation requests is for those users."""
     rng = random.Random(seed)
     kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=n)
     out = []
     for kind in kinds:
         if kind == "recommendations":
-            out.append(Req(kind, "GET", f"/v1/users/{rng.choice(cat.users)}/recommendations"))
+            pool = focus if focus and rng.random() < focus_share else cat.users
+            out.append(Req(kind, "GET", f"/v1/users/{rng.choice(pool)}/recommendations"))
         elif kind == "similar":
             out.append(Req(kind, "GET", f"/v1/artists/{rng.choice(cat.artists)}/similar", {"k": "20"}))
         elif kind == "search":
@@ -87,6 +93,9 @@ class Outcome:
     model_id: str | None = None
     error: str | None = None
     retry_after: str | None = None
+    sent: float | None = None  # seconds since the run's start it was written (None: never sent)
+    user_id: int | None = None  # of a recommendation answered 200
+    strategy: str | None = None  # ditto: model, history or popular
 
 
 @dataclass
@@ -98,6 +107,7 @@ class LoadRun:
     rss: list[tuple[float, float]]  # (t, MiB)
     marks: dict[str, float] = field(default_factory=dict)  # event name → t
     accepted_feedback: list[dict[str, Any]] = field(default_factory=list)
+    origin: float = 0.0  # perf_counter time of the run's start (t = 0 of ``intended`` and ``marks``)
 
     def statuses(self, kinds: tuple[str, ...] | None = None) -> Counter[int]:
         return Counter(o.status for o in self.outcomes if kinds is None or o.kind in kinds)
@@ -153,6 +163,7 @@ async def _load(
     actions: list[tuple[float, str, Action]],
     rss_probe: Callable[[], float] | None,
     max_pending: int,
+    headers: dict[str, str],
 ) -> LoadRun:
     outcomes: list[Outcome] = []
     accepted: list[dict[str, Any]] = []
@@ -163,6 +174,7 @@ async def _load(
             req.method,
             f"{req.path}?{urlencode(req.params)}" if req.params else req.path,
             orjson.dumps(req.body) if req.body is not None else None,
+            headers,
         )
         for req in requests
     ]
@@ -172,9 +184,12 @@ async def _load(
 
     def done(i: int, answer: Answer) -> None:
         req = requests[i]
-        model_id = None
+        model_id = user_id = strategy = None
         if answer.status == 200 and req.kind in ("recommendations", "similar"):
-            model_id = orjson.loads(answer.body).get("model_id")
+            payload = orjson.loads(answer.body)
+            model_id = payload.get("model_id")
+            if req.kind == "recommendations":
+                user_id, strategy = payload.get("user_id"), payload.get("strategy")
         outcomes.append(
             Outcome(
                 req.kind,
@@ -184,6 +199,9 @@ async def _load(
                 model_id,
                 answer.error,
                 answer.header(b"retry-after"),
+                answer.sent - start if answer.sent is not None else None,
+                user_id,
+                strategy,
             )
         )
         if answer.status == 202 and req.body is not None:
@@ -211,7 +229,7 @@ async def _load(
     if sampler is not None:
         sampler.cancel()
     await pool.close()
-    return LoadRun(rate, len(requests) / rate, outcomes, elapsed, rss, marks, accepted)
+    return LoadRun(rate, len(requests) / rate, outcomes, elapsed, rss, marks, accepted, start)
 
 
 def run_load(
@@ -222,14 +240,19 @@ def run_load(
     actions: list[tuple[float, str, Action]] | None = None,
     rss_probe: Callable[[], float] | None = None,
     seed: int = 0,
+    *,
+    headers: dict[str, str],
+    focus: list[int] | None = None,
+    focus_share: float = 0.0,
 ) -> LoadRun:
-    """Open-loop mixed traffic at ``rate`` requests/s for ``seconds``; ``actions`` run at their offsets."""
-    requests = traffic(cat, int(rate * seconds), seed)
+    """Open-loop mixed traffic at ``rate`` requests/s for ``seconds``, every request with
+    ``headers`` (the API key's ``Authorization``); ``actions`` run at their offsets; ``focus``
+    and ``focus_share`` as in ``traffic``."""
+    requests = traffic(cat, int(rate * seconds), seed, focus, focus_share)
     url = urlsplit(base)
     assert url.hostname is not None and url.port is not None, f"{base} names no host and port"
-    return uvloop.run(
-        _load(url.hostname, url.port, requests, rate, actions or [], rss_probe, max_pending=rate * 10)
-    )
+    load = _load(url.hostname, url.port, requests, rate, actions or [], rss_probe, rate * 10, headers)
+    return uvloop.run(load)
 
 
 def rss_growth(samples: list[tuple[float, float]], warmup_s: float) -> dict[str, float]:

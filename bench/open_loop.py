@@ -33,6 +33,7 @@ class Answer:
     head: bytes = b""  # the status line and headers, lower-cased
     body: bytes = b""
     error: str | None = None
+    sent: float | None = None  # perf_counter time it was written to a connection (None: never)
 
     @property
     def latency_s(self) -> float:
@@ -48,12 +49,16 @@ class Answer:
         return self.head[start : stop if stop >= 0 else len(self.head)].strip().decode("latin-1")
 
 
-def request_bytes(method: str, path: str, body: bytes | None = None) -> bytes:
-    """One HTTP/1.1 keep-alive request, ready to write (a JSON body when given)."""
+def request_bytes(
+    method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> bytes:
+    """One HTTP/1.1 keep-alive request, ready to write (a JSON body when given, and ``headers``,
+    e.g. ``Authorization``)."""
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     if body is None:
-        return f"{method} {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
+        return f"{method} {path} HTTP/1.1\r\nHost: bench\r\n{extra}\r\n".encode()
     head = (
-        f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        f"{method} {path} HTTP/1.1\r\nHost: bench\r\n{extra}Content-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
@@ -74,9 +79,8 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
         if self.done is not None:
-            self._finish(
-                Answer(self.intended, time.perf_counter(), 0, error=self.pool.lost_reason(self, exc))
-            )
+            reason = self.pool.lost_reason(self, exc)
+            self._finish(Answer(self.intended, time.perf_counter(), 0, error=reason, sent=self.sent_at))
         self.pool.lost(self)
 
     def send(self, intended: float, request: bytes, done: Done) -> None:
@@ -97,7 +101,8 @@ class _Connection(asyncio.Protocol):
         at = head.find(b"\r\ncontent-length:")
         if at < 0:  # every answer of the API has one; without it the body's end is unknown
             self.buffer = b""
-            self._finish(Answer(self.intended, time.perf_counter(), 0, head, error="no content-length"))
+            now = time.perf_counter()
+            self._finish(Answer(self.intended, now, 0, head, error="no content-length", sent=self.sent_at))
             self.abort()
             return
         stop = head.find(b"\r\n", at + 2)
@@ -107,7 +112,7 @@ class _Connection(asyncio.Protocol):
         body = self.buffer[end + 4 : end + 4 + length]
         self.buffer = self.buffer[end + 4 + length :]
         status = int(head[9:12]) if head.startswith(b"http/1.") else 0
-        self._finish(Answer(self.intended, time.perf_counter(), status, head, body))
+        self._finish(Answer(self.intended, time.perf_counter(), status, head, body, sent=self.sent_at))
         self.pool.idle_again(self)
 
     def _finish(self, answer: Answer) -> None:

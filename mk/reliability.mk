@@ -5,7 +5,7 @@
 ##@ Reliability
 
 .PHONY: test-reliability
-test-reliability: setup ## Faults, fuzzing, limits, deletion, security and load at small scale (200 req/s, ~3 min)
+test-reliability: setup ## Faults, fuzzing, keys and scopes, limits, deletion (also under load), security and load at small scale (200 req/s, ~4 min)
 	TUNEDIN_RELIABILITY_SCALE=short $(PY) -m pytest tests/reliability -p no:cacheprovider $(PYTEST_ARGS)
 
 .PHONY: bench-reliability

@@ -30,7 +30,14 @@ def test_sustained_mixed_load(
 ) -> None:
     api, _ = start_stack()
     warmup = min(10.0, scale.load_seconds / 4)
-    run = run_load(api.base, catalogue, scale.load_rate, scale.load_seconds, rss_probe=api.rss_mib)
+    run = run_load(
+        api.base,
+        catalogue,
+        scale.load_rate,
+        scale.load_seconds,
+        rss_probe=api.rss_mib,
+        headers=api.headers,
+    )
     summary = run.summary()
     memory = rss_growth(run.rss, warmup)
     bound = scale.p99_bound_ms
@@ -89,6 +96,7 @@ def test_worker_sigkill_under_load(
         scale.fault_rate,
         scale.fault_seconds,
         [(scale.fault_seconds / 3, "kill", kill_worker)],
+        headers=api.headers,
     )
     summary = run.summary()
     ratio = run.failed() / max(len(run.outcomes), 1)
@@ -104,6 +112,11 @@ def test_worker_sigkill_under_load(
         workers_after=after,
         replaced_after_s=replaced[0],
         failed_bound_pct=0.1,
+        failures_from_kill_s=[
+            (round((o.sent if o.sent is not None else o.intended) - run.marks["kill"], 3), o.status, o.error)
+            for o in run.outcomes
+            if not 200 <= o.status < 300
+        ][:20],
     )
     assert replaced[0] is not None, f"the master did not replace worker {killed[0]}: {after}"
     assert ratio <= 0.001, f"{run.failed()} of {len(run.outcomes)} requests failed: {summary}"
@@ -130,6 +143,7 @@ def test_models_published_under_load(
             (third, "publish new", lambda: store.write_current(new)),
             (2 * third, "publish corrupt", lambda: point_current(store, broken)),
         ],
+        headers=api.headers,
     )
     summary = run.summary()
     switch = run.marks["publish new"]
@@ -146,7 +160,7 @@ def test_models_published_under_load(
     scraped = scrape(api.base)
     refused = metric(scraped, "tunedin_model_load_failures_total") - failures_before
     ready = httpx.get(f"{api.base}/readyz", timeout=5)
-    served = httpx.get(f"{api.base}/v1/model", timeout=5).json()["model_id"]
+    served = httpx.get(f"{api.base}/v1/model", headers=api.headers, timeout=5).json()["model_id"]
     window = (last_old - switch) if last_old is not None else None
     passed = (
         run.failed() == 0

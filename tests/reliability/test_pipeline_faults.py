@@ -172,7 +172,10 @@ def test_killed_index_build_never_visible(
             servable, verified = False, False
         point_current(api_store, candidate)
         time.sleep(1.5)  # the workers poll CURRENT every 0.5 s
-        model_ids = {httpx.get(f"{api.base}/v1/model", timeout=5).json()["model_id"] for _ in range(6)}
+        model_ids = {
+            httpx.get(f"{api.base}/v1/model", headers=api.headers, timeout=5).json()["model_id"]
+            for _ in range(6)
+        }
         expected = {candidate} if servable and verified else {served}
         outcomes.append(
             {

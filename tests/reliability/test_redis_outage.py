@@ -59,6 +59,7 @@ def test_redis_stopped_and_restarted_under_load(
             (recovered_from, "recovered", lambda: snap("recovered")),
             (seconds - 0.05, "end", lambda: snap("end")),
         ],
+        headers=api.headers,
     )
     down_from, down_to = run.marks["stop redis"] + 0.5, run.marks["restart redis"]
     during = [o for o in run.outcomes if down_from <= o.intended <= down_to]
