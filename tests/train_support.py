@@ -17,6 +17,7 @@ from tunedin_common.contract import (
     ARTISTS_FILE,
     DATASET_FILES,
     DATASET_MANIFEST_FILE,
+    FRIENDS_FILE,
     INTERACTIONS_FILE,
     SPLIT_FILE,
     USERS_FILE,
@@ -65,8 +66,25 @@ def synthetic_interactions(
     return pd.DataFrame(rows, columns=["user_id", "artist_id", "weight"])
 
 
-def write_dataset(store: ArtifactStore, interactions: pd.DataFrame, n_items: int = 80) -> str:
-    """Write a complete dataset (files, dataset.json, LATEST) as prepare-data would; return its id."""
+def synthetic_friends(interactions: pd.DataFrame, groups: int = 4, per_user: int = 3) -> pd.DataFrame:
+    """``user_id, friend_id`` both ways: each user befriends the next ``per_user`` users of their
+    taste group (users are ``2 + 3 * n`` in group ``n % groups``, as ``synthetic_interactions``)."""
+    users = np.sort(interactions["user_id"].unique())
+    index = {int(u): n for n, u in enumerate(users.tolist())}
+    pairs = set()
+    for user, n in index.items():
+        for step in range(1, per_user + 1):
+            other = n + step * groups
+            if other < len(users):
+                pairs |= {(user, int(users[other])), (int(users[other]), user)}
+    return pd.DataFrame(sorted(pairs), columns=["user_id", "friend_id"], dtype="int64")
+
+
+def write_dataset(
+    store: ArtifactStore, interactions: pd.DataFrame, n_items: int = 80, friends: pd.DataFrame | None = None
+) -> str:
+    """Write a complete dataset (files, dataset.json, LATEST) as prepare-data would; return its id.
+    ``friends`` defaults to ``synthetic_friends``."""
     split = _split(interactions)
     dataset_id = dataset_id_for("0" * 64, {**SPLIT_PARAMS, "n": len(interactions)})
     artists = pd.DataFrame(
@@ -86,6 +104,9 @@ def write_dataset(store: ArtifactStore, interactions: pd.DataFrame, n_items: int
         users.to_parquet(stage / USERS_FILE, index=False)
         artists.to_parquet(stage / ARTISTS_FILE, index=False)
         split.to_parquet(stage / SPLIT_FILE, index=False)
+        (synthetic_friends(interactions) if friends is None else friends).to_parquet(
+            stage / FRIENDS_FILE, index=False
+        )
         manifest = DatasetManifest(
             dataset_id=dataset_id,
             created_at=utcnow(),

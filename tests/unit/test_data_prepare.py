@@ -9,9 +9,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from tests.prepare_support import ARTIST_NAMES, LISTENS, replace_line, tiny_files, write_files
+from tests.prepare_support import ARTIST_NAMES, FRIENDS, LISTENS, replace_line, tiny_files, write_files
 from tunedin_common import contract
-from tunedin_common.contract import ArtifactStore
+from tunedin_common.contract import ArtifactStore, write_manifest
 from tunedin_trainer.data.prepare import PrepareResult, prepare_dataset
 from tunedin_trainer.data.prepared import load_prepared, newest_dataset_id
 from tunedin_trainer.errors import DataError
@@ -90,6 +90,29 @@ def test_tables_have_the_promised_columns_and_types(store: ArtifactStore, source
     assert (users.loc[5, "n_valid"], users.loc[5, "n_test"]) == (0, 0)
 
 
+def test_friendships_are_a_dataset_file(store: ArtifactStore, source_dir: Path) -> None:
+    result = _prepare(store, source_dir)
+    assert contract.FRIENDS_FILE in contract.DATASET_FILES
+    assert contract.FRIENDS_FILE in result.manifest.files  # checksummed with the others
+    schema = pq.read_schema(result.directory / contract.FRIENDS_FILE)
+    assert [(f.name, str(f.type)) for f in schema] == [(c, "int64") for c in contract.FRIENDS_COLUMNS]
+    friends = _read(result, contract.FRIENDS_FILE)
+    assert list(friends.itertuples(index=False, name=None)) == sorted(FRIENDS)
+
+
+def test_a_dataset_without_the_friends_file_is_rebuilt(store: ArtifactStore, source_dir: Path) -> None:
+    """A dataset prepared before friendships were a dataset file is rebuilt, not reused."""
+    first = _prepare(store, source_dir)
+    (first.directory / contract.FRIENDS_FILE).unlink()
+    files = {k: v for k, v in first.manifest.files.items() if k != contract.FRIENDS_FILE}
+    write_manifest(
+        first.directory / contract.DATASET_MANIFEST_FILE, first.manifest.model_copy(update={"files": files})
+    )
+    again = _prepare(store, source_dir)
+    assert not again.reused and again.dataset_id == first.dataset_id
+    assert store.read_dataset_manifest(first.dataset_id).files == first.manifest.files
+
+
 def test_training_reads_it_back(store: ArtifactStore, source_dir: Path) -> None:
     result = _prepare(store, source_dir)
     data = load_prepared(store)
@@ -151,6 +174,7 @@ def test_without_friends_and_tags(store: ArtifactStore, tmp_path: Path) -> None:
     del files["user_friends.dat"]
     result = _prepare(store, write_files(tmp_path / "d", files), top_tags=0)
     assert result.manifest.counts["friend_pairs"] == 0
+    assert _read(result, contract.FRIENDS_FILE).empty
     assert (_read(result, contract.USERS_FILE)["n_friends"] == 0).all()
     assert _read(result, contract.ARTISTS_FILE)["top_tags"].map(len).sum() == 0
 

@@ -38,6 +38,7 @@ def test_an_erased_users_rows_are_gone_from_every_table(
 ) -> None:
     before = _prepare(store, source_dir)
     assert findings(before.directory, 2), "user 2 is in the source: the scan must see them"
+    assert any(contract.FRIENDS_FILE in f for f in findings(before.directory, 2))
     record_erasure(store.root, 2)
     with caplog.at_level(logging.INFO, logger="tunedin_trainer.data.prepare"):
         after = _prepare(store, source_dir)
@@ -51,6 +52,7 @@ def test_an_erased_users_rows_are_gone_from_every_table(
     # Every friendship in the source has user 2 on one side: none is left, on either side.
     assert all(2 in pair for pair in FRIENDS) and counts["friend_pairs"] == 0
     assert (_table(after, contract.USERS_FILE)["n_friends"] == 0).all()
+    assert _table(after, contract.FRIENDS_FILE).empty
     # Their tag assignments are gone too: artist 4's only tag was user 2's.
     assert (2, 4, 5) in TAGGINGS and [t for u, a, t in TAGGINGS if a == 4 and u != 2] == []
     artists = _table(after, contract.ARTISTS_FILE).set_index("artist_id")
@@ -58,6 +60,17 @@ def test_an_erased_users_rows_are_gone_from_every_table(
     listeners = {a: sum(a in listens for u, listens in LISTENS.items() if u != 2) for a in artists.index}
     assert artists["listeners"].to_dict() == listeners
     assert "excluded 1 erased user(s) from the source (1 erasure(s) on record)" in caplog.text
+
+
+def test_an_erased_friend_is_gone_from_the_friendships(store: ArtifactStore, source_dir: Path) -> None:
+    before = _prepare(store, source_dir)
+    assert any(contract.FRIENDS_FILE in f for f in findings(before.directory, 3))
+    record_erasure(store.root, 3)
+    after = _prepare(store, source_dir)
+    assert findings(after.directory, 3) == []
+    friends = _table(after, contract.FRIENDS_FILE)
+    assert list(friends.itertuples(index=False, name=None)) == [p for p in sorted(FRIENDS) if 3 not in p]
+    assert after.manifest.counts["friend_pairs"] == len(friends) == 2
 
 
 def test_the_dataset_id_follows_the_set_of_erased_subjects(store: ArtifactStore, source_dir: Path) -> None:

@@ -5,7 +5,8 @@ imports this module; nothing else spells a path, a file name or the manifest sch
 
 ```
 $ARTIFACTS/
-  datasets/<dataset_id>/   interactions.parquet users.parquet artists.parquet split.parquet dataset.json
+  datasets/<dataset_id>/   interactions.parquet users.parquet artists.parquet split.parquet
+                           friends.parquet dataset.json
   datasets/LATEST          the dataset id prepare-data last built or confirmed (train's default)
   models/<model_id>/       user_embeddings.npy item_embeddings.npy users.parquet items.parquet
                            metrics.json index.faiss index.json manifest.json
@@ -59,8 +60,9 @@ INTERACTIONS_FILE = "interactions.parquet"
 USERS_FILE = "users.parquet"
 ARTISTS_FILE = "artists.parquet"
 SPLIT_FILE = "split.parquet"
+FRIENDS_FILE = "friends.parquet"  # user_id, friend_id: one row per friendship and direction
 DATASET_MANIFEST_FILE = "dataset.json"
-DATASET_FILES = (INTERACTIONS_FILE, USERS_FILE, ARTISTS_FILE, SPLIT_FILE)
+DATASET_FILES = (INTERACTIONS_FILE, USERS_FILE, ARTISTS_FILE, SPLIT_FILE, FRIENDS_FILE)
 LATEST_DATASET_FILE = "LATEST"  # in datasets/: the dataset prepare-data last built or confirmed
 
 # Files of a trained model.
@@ -83,6 +85,7 @@ INDEX_FILES = (INDEX_FILE, INDEX_META_FILE)
 
 # Columns the readers rely on.
 SPLIT_COLUMNS = ("user_id", "artist_id", "split")
+FRIENDS_COLUMNS = ("user_id", "friend_id")
 SPLIT_VALUES = ("train", "valid", "test")
 MODEL_USERS_COLUMNS = ("user_id",)
 MODEL_ITEMS_COLUMNS = ("artist_id", "name", "top_tags", "listeners")
@@ -178,6 +181,28 @@ class TrainingCurvePoint(BaseModel):
     valid_ndcg_at_20: float | None = Field(None, alias="valid_ndcg@20")
 
 
+class PopularityBias(BaseModel):
+    """How far a recommender's test top-K lists reach beyond the most popular artists.
+
+    Popularity is the number of users with the artist in the data the recommender was fitted
+    on; the head is the ``head_fraction`` of the catalogue with the most listeners there, the
+    long tail everything else. The ``held_out_*`` values describe the test items themselves:
+    what the listeners went on to play, for comparison.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    k: int = Field(gt=0, description="Length of the evaluated lists.")
+    head_fraction: float = Field(gt=0, lt=1, description="Share of the catalogue counted as the head.")
+    catalogue_coverage: float = Field(ge=0, le=1, description="Distinct artists in any list / catalogue.")
+    novelty: float = Field(
+        ge=0, description="Mean self-information log2(users / listeners) of the listed artists, in bits."
+    )
+    long_tail_share: float = Field(ge=0, le=1, description="Share of the listed artists outside the head.")
+    held_out_novelty: float = Field(ge=0, description="The same mean over the test items.")
+    held_out_long_tail_share: float = Field(ge=0, le=1, description="The same share among the test items.")
+
+
 class RecommenderScores(BaseModel):
     """One recommender's metrics (``recall@10`` … ``coverage@20``) on valid and test."""
 
@@ -190,6 +215,9 @@ class RecommenderScores(BaseModel):
     notes: str = ""
     seconds: float = Field(0.0, ge=0, description="Fitting and scoring time.")
     extra: dict[str, dict[str, float]] = Field(default_factory=dict)
+    popularity_bias: PopularityBias | None = Field(
+        None, description="Coverage, novelty and long tail of the test lists (absent in older reports)."
+    )
 
 
 class TrainingReport(BaseModel):

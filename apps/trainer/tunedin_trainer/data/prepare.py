@@ -24,6 +24,7 @@ from tunedin_common.contract import (
     ARTISTS_FILE,
     DATASET_FILES,
     DATASET_MANIFEST_FILE,
+    FRIENDS_FILE,
     INTERACTIONS_FILE,
     SPLIT_FILE,
     USERS_FILE,
@@ -40,10 +41,12 @@ from tunedin_trainer.data.source import SourceData, load_source
 from tunedin_trainer.data.split import split_interactions
 from tunedin_trainer.data.tables import (
     ARTISTS_SCHEMA,
+    FRIENDS_SCHEMA,
     INTERACTIONS_SCHEMA,
     SPLIT_SCHEMA,
     USERS_SCHEMA,
     build_artists,
+    build_friends,
     build_users,
     write_table,
 )
@@ -114,10 +117,15 @@ def _verified(store: ArtifactStore, dataset_id: str) -> DatasetManifest | None:
     if not store.dataset_dir(dataset_id).exists():
         return None
     try:
-        return store.read_dataset_manifest(dataset_id, verify=True)
+        manifest = store.read_dataset_manifest(dataset_id, verify=True)
     except ContractError as exc:
         log.warning("dataset %s exists but fails verification (%s): rebuilding it", dataset_id, exc)
         return None
+    missing = [name for name in DATASET_FILES if name not in manifest.files]
+    if missing:
+        log.info("dataset %s predates %s: rebuilding it", dataset_id, ", ".join(missing))
+        return None
+    return manifest
 
 
 def _build(
@@ -147,11 +155,13 @@ def _build(
     )
     users = build_users(raw.interactions, split, raw.friends)
     artists = build_artists(raw.artists, raw.interactions, tags.top_tags)
+    friends = build_friends(raw.friends)
 
     write_table(raw.interactions, INTERACTIONS_SCHEMA, stage / INTERACTIONS_FILE)
     write_table(users, USERS_SCHEMA, stage / USERS_FILE)
     write_table(artists, ARTISTS_SCHEMA, stage / ARTISTS_FILE)
     write_table(split, SPLIT_SCHEMA, stage / SPLIT_FILE)
+    write_table(friends, FRIENDS_SCHEMA, stage / FRIENDS_FILE)
 
     per_split = split["split"].value_counts()
     counts = {

@@ -5,6 +5,8 @@
 * ``artists``: every artist of ``artists.dat`` with listeners (distinct users), plays and
   top tags; empty URLs become nulls, names stay exactly as the source has them.
 * ``split``: user_id, artist_id, split (train/valid/test), original ids.
+* ``friends``: user_id, friend_id, one row per friendship and direction as the source lists
+  them, sorted; empty without ``user_friends.dat``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tunedin_common.contract import SPLIT_COLUMNS, SPLIT_VALUES
+from tunedin_common.contract import FRIENDS_COLUMNS, SPLIT_COLUMNS, SPLIT_VALUES
 
 INTERACTIONS_SCHEMA = pa.schema([("user_id", pa.int64()), ("artist_id", pa.int64()), ("weight", pa.int64())])
 USERS_SCHEMA = pa.schema(
@@ -41,6 +43,17 @@ ARTISTS_SCHEMA = pa.schema(
 SPLIT_SCHEMA = pa.schema(
     [(SPLIT_COLUMNS[0], pa.int64()), (SPLIT_COLUMNS[1], pa.int64()), (SPLIT_COLUMNS[2], pa.string())]
 )
+
+FRIENDS_SCHEMA = pa.schema([(FRIENDS_COLUMNS[0], pa.int64()), (FRIENDS_COLUMNS[1], pa.int64())])
+
+
+def build_friends(friends: pd.DataFrame | None) -> pd.DataFrame:
+    """The source's friendships without duplicates or self-loops, sorted (empty when absent)."""
+    if friends is None:
+        return pd.DataFrame({name: pd.Series(dtype="int64") for name in FRIENDS_COLUMNS})
+    pairs = friends[list(FRIENDS_COLUMNS)].astype("int64")
+    pairs = pairs[pairs["user_id"] != pairs["friend_id"]].drop_duplicates()
+    return pairs.sort_values(list(FRIENDS_COLUMNS), ignore_index=True)
 
 
 def build_users(
