@@ -31,6 +31,7 @@ class Catalogue:
     tags: list[list[str]]
     tag_ids: np.ndarray
     tag_index: dict[str, int]
+    tag_names: list[str]  # by tag id: the lower-cased tag
     listeners: np.ndarray
     by_popularity: np.ndarray  # rows, most listeners first
     tag_rows: list[np.ndarray]
@@ -62,6 +63,7 @@ class Catalogue:
             tags=tags,
             tag_ids=tag_ids,
             tag_index=tag_index,
+            tag_names=list(tag_index),
             listeners=listeners,
             by_popularity=by_popularity,
             tag_rows=[sorted_rows[a:b] for a, b in itertools.pairwise(bounds)],

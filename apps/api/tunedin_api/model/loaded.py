@@ -1,4 +1,5 @@
-"""A servable model in memory: verified files, FAISS index, embeddings, catalogue, listening."""
+"""A servable model in memory: verified files, FAISS index, embeddings, catalogue, listening,
+friendships."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import numpy as np
 import pandas as pd
 
 from tunedin_api.model.catalogue import Catalogue
+from tunedin_api.model.friends import FriendPlays
 from tunedin_api.model.listening import Listening
 from tunedin_api.model.result_cache import ResultCache
 from tunedin_api.model.search_cache import SearchCache
 from tunedin_common.contract import (
+    FRIENDS_COLUMNS,
+    FRIENDS_FILE,
     INTERACTIONS_FILE,
     ITEM_EMBEDDINGS_FILE,
     METRICS_FILE,
@@ -58,6 +62,7 @@ class LoadedModel:
     user_row: dict[int, int]
     catalogue: Catalogue
     listening: Listening
+    friends: FriendPlays  # of the model's dataset; none for a dataset prepared without them
     report: MetricsReport  # metrics.json: LightGCN against the baselines, and the training curve
     loaded_at: datetime
     searches: SearchCache = field(default_factory=lambda: SearchCache(4096), compare=False, repr=False)
@@ -88,6 +93,13 @@ def load_model(
     dataset = store.read_dataset_manifest(manifest.dataset_id, verify=True)
     interactions = pd.read_parquet(store.dataset_dir(dataset.dataset_id) / INTERACTIONS_FILE)
     listening = Listening.build(interactions, user_row, catalogue.row_of)
+    if FRIENDS_FILE in dataset.files:
+        pairs = pd.read_parquet(
+            store.dataset_dir(dataset.dataset_id) / FRIENDS_FILE, columns=list(FRIENDS_COLUMNS)
+        )
+        friends = FriendPlays.build(pairs, user_row, listening, manifest.n_items)
+    else:
+        friends = FriendPlays.none(len(user_row))
     try:
         report = MetricsReport.model_validate_json((directory / METRICS_FILE).read_bytes())
     except ValueError as exc:
@@ -104,6 +116,7 @@ def load_model(
         user_row=user_row,
         catalogue=catalogue,
         listening=listening,
+        friends=friends,
         report=report,
         loaded_at=datetime.fromtimestamp(time.time()).astimezone(),
         searches=SearchCache(search_cache_size),

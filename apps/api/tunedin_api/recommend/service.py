@@ -44,7 +44,8 @@ class Query:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a strategy decided: the query vector (None: popularity), exclusions, reason anchors."""
+    """What a strategy decided: the query vector (None: popularity), exclusions, reason anchors,
+    and the user's row in the model when their friends may be cited (None: never)."""
 
     strategy: str
     vector: np.ndarray | None
@@ -52,6 +53,7 @@ class Plan:
     anchors: np.ndarray
     verbs: list[str]
     feedback: Feedback
+    row: int | None = None
 
 
 class Recommender:
@@ -130,7 +132,7 @@ class Recommender:
         anchors = np.concatenate([recent, listened[: self.settings.reason_anchors]])
         verbs = recent_verbs + ["listen to"] * min(listened.size, self.settings.reason_anchors)
         excluded = np.concatenate([skipped, listened, recent]) if exclude_listened else skipped
-        return Plan(strategy, vector, excluded, anchors, verbs, feedback)
+        return Plan(strategy, vector, excluded, anchors, verbs, feedback, row)
 
     # ------------------------------------------------------------------ pipeline
     def _recommend(self, model: LoadedModel, plan: Plan, query: Query) -> list[dict[str, Any]]:
@@ -141,7 +143,8 @@ class Recommender:
         picks = select(model, rows, relevance, query.k, query.diversity, self.settings.rerank_pool)
         chosen = rows[picks]
         fallback = "popular with listeners" if plan.strategy == "popular" else "close to your taste"
-        reasons = explain(model, chosen, plan.anchors, plan.verbs, fallback)
+        friends = None if plan.row is None else model.friends.playing(plan.row, chosen)
+        reasons = explain(model, chosen, plan.anchors, plan.verbs, fallback, friends)
         return self._items(model, chosen, relevance[picks], reasons)
 
     def _candidates(self, model: LoadedModel, plan: Plan, query: Query) -> tuple[np.ndarray, np.ndarray]:
