@@ -99,6 +99,11 @@ def test_train_writes_a_complete_verified_model_directory(store: ArtifactStore) 
     assert not store.checkpoint_dir(key).exists()
     # learning beats popularity on clustered tastes
     assert test["recall@20"] > report.models["most_popular"].test["recall@20"]
+    # every recommender's test lists are described by their popularity bias
+    bias = {name: scores.popularity_bias for name, scores in report.models.items()}
+    assert all(b is not None and b.k == 20 for b in bias.values())
+    assert bias["most_popular"].novelty < bias["lightgcn"].novelty  # type: ignore[union-attr]
+    assert bias["lightgcn"].catalogue_coverage == test["coverage@20"]  # type: ignore[union-attr]
 
 
 def test_a_failed_write_leaves_no_model_and_keeps_the_checkpoint(

@@ -9,6 +9,7 @@ holds them; ranks whose score is ``-inf`` are not recommendations at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -60,6 +61,15 @@ def top_k(scorer: Scorer, rows: np.ndarray, known: sp.csr_matrix, k: int) -> tup
     return items, valid
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """What ``rank`` found: the metrics, and the top-``max(ks)`` list of each evaluated user."""
+
+    metrics: dict[str, float]
+    items: np.ndarray  # int64 [n_evaluated, max(ks)]
+    valid: np.ndarray  # bool, same shape: False where a rank holds no recommendation
+
+
 def evaluate(
     scorer: Scorer,
     known: sp.csr_matrix,
@@ -76,6 +86,17 @@ def evaluate(
         ks: cut-offs.
         chunk: users scored at once (bounds memory to ``chunk × n_items`` floats).
     """
+    return rank(scorer, known, held_out, ks, chunk).metrics
+
+
+def rank(
+    scorer: Scorer,
+    known: sp.csr_matrix,
+    held_out: sp.csr_matrix,
+    ks: tuple[int, ...] = KS,
+    chunk: int = _CHUNK,
+) -> Ranking:
+    """``evaluate``, keeping the ranked lists (for what they say beyond hits: see ``popularity``)."""
     n_items = held_out.shape[1]
     k_max = max(ks)
     n_relevant = np.diff(held_out.indptr)
@@ -97,4 +118,4 @@ def evaluate(
     all_valid = np.concatenate([valid for _, valid in ranked])
     for k in ks:
         metrics[f"coverage@{k}"] = catalogue_coverage(all_items, all_valid, n_items, k)
-    return metrics
+    return Ranking(metrics, all_items, all_valid)

@@ -14,10 +14,18 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from tunedin_common.contract import RecommenderScores
+from tunedin_common.contract import PopularityBias, RecommenderScores
 from tunedin_trainer.baselines.ease import LAMBDA_GRID, EaseGram
 from tunedin_trainer.baselines.popular import popularity_scorer
-from tunedin_trainer.evaluation.ranking import embedding_scorer, evaluate, interaction_matrix
+from tunedin_trainer.evaluation.popularity import popularity_bias
+from tunedin_trainer.evaluation.ranking import (
+    KS,
+    Scorer,
+    embedding_scorer,
+    evaluate,
+    interaction_matrix,
+    rank,
+)
 
 
 class SplitMatrices:
@@ -40,6 +48,14 @@ def _fitted_on(refit: bool) -> Literal["train", "train+valid"]:
     return "train+valid" if refit else "train"
 
 
+def _test(splits: SplitMatrices, scorer: Scorer, refit: bool) -> tuple[dict[str, float], PopularityBias]:
+    """Test metrics (train and valid masked) and the popularity bias of the test top-20 lists,
+    popularity counted in what the recommender was fitted on."""
+    ranking = rank(scorer, splits.train_valid, splits.test)
+    bias = popularity_bias(ranking.items, ranking.valid, splits.test_fit(refit), splits.test, max(KS))
+    return ranking.metrics, bias
+
+
 def lightgcn_scores(
     splits: SplitMatrices,
     selected: tuple[np.ndarray, np.ndarray],
@@ -49,7 +65,7 @@ def lightgcn_scores(
     """Valid metrics of the selected model; test metrics of the final (possibly refitted) one."""
     started = time.perf_counter()
     valid = evaluate(embedding_scorer(*map(torch.as_tensor, selected)), splits.train, splits.valid)
-    test = evaluate(embedding_scorer(*map(torch.as_tensor, final)), splits.train_valid, splits.test)
+    test, bias = _test(splits, embedding_scorer(*map(torch.as_tensor, final)), refit)
     extra = {}
     if refit:  # for the record: what the refit adds; never used to choose anything
         extra["test_of_selected_model"] = evaluate(
@@ -62,6 +78,7 @@ def lightgcn_scores(
         notes="valid: the selection-phase model at its best epoch; test: the final model",
         seconds=time.perf_counter() - started,
         extra=extra,
+        popularity_bias=bias,
     )
 
 
@@ -69,13 +86,14 @@ def popular_scores(splits: SplitMatrices, refit: bool) -> RecommenderScores:
     """Most-popular: items ranked by how many users have them in the fitting data."""
     started = time.perf_counter()
     valid = evaluate(popularity_scorer(splits.train), splits.train, splits.valid)
-    test = evaluate(popularity_scorer(splits.test_fit(refit)), splits.train_valid, splits.test)
+    test, bias = _test(splits, popularity_scorer(splits.test_fit(refit)), refit)
     return RecommenderScores(
         valid=valid,
         test=test,
         test_fitted_on=_fitted_on(refit),
         notes="popularity = number of users with the artist in the fitting data",
         seconds=time.perf_counter() - started,
+        popularity_bias=bias,
     )
 
 
@@ -88,7 +106,7 @@ def ease_scores(
     by_lambda = {lam: evaluate(gram.scorer(lam), splits.train, splits.valid) for lam in grid}
     best = max(grid, key=lambda lam: by_lambda[lam]["recall@20"])
     final = EaseGram(splits.train_valid) if refit else gram
-    test = evaluate(final.scorer(best), splits.train_valid, splits.test)
+    test, bias = _test(splits, final.scorer(best), refit)
     return RecommenderScores(
         valid=by_lambda[best],
         test=test,
@@ -101,4 +119,5 @@ def ease_scores(
         notes="exact EASE on all artists, solved through the user Gram matrix (Woodbury); "
         "artists without training interactions score 0",
         seconds=time.perf_counter() - started,
+        popularity_bias=bias,
     )
