@@ -29,32 +29,38 @@ FRIENDS_OVER_TAGS = 2
 def spread_anchors(sims: np.ndarray, spread: float = SPREAD) -> list[int]:
     """Per pick (row of ``sims``, in list order) the anchor column to cite, -1 for none: among
     the anchors within ``spread`` of the pick's closest, the least cited so far, then the closest."""
-    if sims.shape[1] == 0:
-        return [-1] * sims.shape[0]
-    ranked = np.argsort(-sims, axis=1, kind="stable")
-    near = ((sims >= sims.max(axis=1, keepdims=True) - spread) & np.isfinite(sims)).sum(axis=1)
-    cited = [0] * sims.shape[1]
-    chosen: list[int] = []
-    for columns, n in zip(ranked.tolist(), near.tolist(), strict=True):
-        if n == 0:
+    n_picks, n_anchors = sims.shape
+    if n_anchors == 0:
+        return [-1] * n_picks
+    near = (sims >= sims.max(axis=1, keepdims=True) - spread) & (sims > -np.inf)
+    at_row, at_column = np.nonzero(near)  # row-major: each pick's near anchors, together
+    candidates: list[list[tuple[int, float]]] = [[] for _ in range(n_picks)]
+    for row, column, sim in zip(at_row.tolist(), at_column.tolist(), sims[near].tolist(), strict=True):
+        candidates[row].append((column, sim))
+    cited = [0] * n_anchors
+    chosen = []
+    for near_anchors in candidates:
+        if not near_anchors:
             chosen.append(-1)
             continue
-        column = min(columns[:n], key=cited.__getitem__)  # the first (closest) of the least cited
+        column, sim = near_anchors[0]
+        for other, other_sim in near_anchors[1:]:
+            if (cited[other], -other_sim) < (cited[column], -sim):
+                column, sim = other, other_sim
         cited[column] += 1
         chosen.append(column)
     return chosen
 
 
-def shared_tags(catalogue: Catalogue, picks: np.ndarray, partners: np.ndarray) -> list[list[str]]:
+def shared_tags(catalogue: Catalogue, picks: list[int], partners: list[int]) -> list[list[str]]:
     """Per pick, its top tags (in its order, up to ``SHARED_TAGS``) that its partner row carries
     too; a partner of -1 shares nothing."""
-    mine = catalogue.tag_ids[picks]
-    theirs = catalogue.tag_ids[partners]
-    shared = ((mine[:, :, None] == theirs[:, None, :]).any(axis=2) & (mine >= 0)) & (partners >= 0)[:, None]
-    names = catalogue.tag_names
+    tag_ids, names = catalogue.tag_ids, catalogue.tag_names
+    mine = tag_ids[picks].tolist()
+    theirs = tag_ids[partners].tolist()
     return [
-        [names[tag] for tag, ok in zip(tags, flags, strict=True) if ok][:SHARED_TAGS]
-        for tags, flags in zip(mine.tolist(), shared.tolist(), strict=True)
+        [names[t] for t in tags if t >= 0 and t in other][:SHARED_TAGS] if partner >= 0 else []
+        for tags, other, partner in zip(mine, map(set, theirs), partners, strict=True)
     ]
 
 
@@ -91,14 +97,14 @@ def explain(
         columns = spread_anchors(sims)
     else:
         columns = [-1] * picks.size
-    chosen = np.array(columns, dtype=np.int64)
-    partners = np.where(chosen >= 0, anchors[np.maximum(chosen, 0)] if anchors.size else -1, -1)
-    tags = shared_tags(catalogue, picks, partners)
+    rows = anchors.tolist()
+    partners = [rows[c] if c >= 0 else -1 for c in columns]
+    tags = shared_tags(catalogue, picks.tolist(), partners)
     friends = friends_playing.tolist() if friends_playing is not None else [0] * picks.size
     names = catalogue.names
     reasons = []
     for pick, column, partner, common, count in zip(
-        picks.tolist(), columns, partners.tolist(), tags, friends, strict=True
+        picks.tolist(), columns, partners, tags, friends, strict=True
     ):
         if column < 0:
             reasons.append(_friends(count, names[pick]) if count else fallback)
