@@ -96,6 +96,7 @@ class Outcome:
     sent: float | None = None  # seconds since the run's start it was written (None: never sent)
     user_id: int | None = None  # of a recommendation answered 200
     strategy: str | None = None  # ditto: model, history or popular
+    retried: bool = False  # a GET whose first connection closed unanswered, sent again
 
 
 @dataclass
@@ -147,6 +148,7 @@ class LoadRun:
             "latency": self.latency_ms(),
             "latency_by_kind": {k: self.latency_ms((k,)) for k in MIX},
             "errors": dict(Counter(o.error for o in self.outcomes if o.error).most_common(5)),
+            "retried": sum(1 for o in self.outcomes if o.retried),
         }
 
 
@@ -202,6 +204,7 @@ async def _load(
                 answer.sent - start if answer.sent is not None else None,
                 user_id,
                 strategy,
+                answer.retried,
             )
         )
         if answer.status == 202 and req.body is not None:

@@ -4,7 +4,11 @@ Request ``i`` has an *intended* send time on a fixed schedule and is handed to t
 whether or not earlier requests have answered; its latency runs from that intended time to the
 last byte of its answer, so a stalled server is charged for the whole queue behind the stall
 (no coordinated omission). A pool of keep-alive connections carries one request each at a time;
-a request that finds none idle waits in a FIFO backlog, also on the clock.
+a request that finds none idle waits in a FIFO backlog, also on the clock. A GET whose
+keep-alive connection closes before any byte of its answer is retried once on another
+connection (a new one: the pool's others may lead to the same dead peer), as HTTP clients
+and proxies retry idempotent requests (RFC 9110 §9.2.2); the
+answer says so (``retried``), and its latency still runs from the first intended time.
 
 No streams, no client library: one protocol object per connection that writes prepared request
 bytes and parses only the status line and ``Content-Length``, so the generator spends little
@@ -34,6 +38,7 @@ class Answer:
     body: bytes = b""
     error: str | None = None
     sent: float | None = None  # perf_counter time it was written to a connection (None: never)
+    retried: bool = False  # its first connection closed before answering; this is the retry's
 
     @property
     def latency_s(self) -> float:
@@ -72,20 +77,45 @@ class _Connection(asyncio.Protocol):
         self.intended = 0.0
         self.sent_at = 0.0
         self.done: Done | None = None
+        self.request = b""
+        self.retried = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
+        if self.done is not None and self._may_retry():
+            done, self.done = self.done, None
+            self.pool.retry(self, self.intended, self.request, done)
+            return
         if self.done is not None:
             reason = self.pool.lost_reason(self, exc)
-            self._finish(Answer(self.intended, time.perf_counter(), 0, error=reason, sent=self.sent_at))
+            self._finish(
+                Answer(
+                    self.intended,
+                    time.perf_counter(),
+                    0,
+                    error=reason,
+                    sent=self.sent_at,
+                    retried=self.retried,
+                )
+            )
         self.pool.lost(self)
 
-    def send(self, intended: float, request: bytes, done: Done) -> None:
+    def _may_retry(self) -> bool:
+        """A GET not retried yet, not timed out, and with no byte of its answer read."""
+        return (
+            not self.retried
+            and not self.buffer
+            and self.request.startswith(b"GET ")
+            and self not in self.pool.timed_out
+        )
+
+    def send(self, intended: float, request: bytes, done: Done, retried: bool = False) -> None:
         assert self.transport is not None
         self.intended, self.done, self.sent_at = intended, done, time.perf_counter()
+        self.request, self.retried = request, retried
         self.transport.write(request)
 
     def abort(self) -> None:
@@ -102,7 +132,17 @@ class _Connection(asyncio.Protocol):
         if at < 0:  # every answer of the API has one; without it the body's end is unknown
             self.buffer = b""
             now = time.perf_counter()
-            self._finish(Answer(self.intended, now, 0, head, error="no content-length", sent=self.sent_at))
+            self._finish(
+                Answer(
+                    self.intended,
+                    now,
+                    0,
+                    head,
+                    error="no content-length",
+                    sent=self.sent_at,
+                    retried=self.retried,
+                )
+            )
             self.abort()
             return
         stop = head.find(b"\r\n", at + 2)
@@ -112,7 +152,17 @@ class _Connection(asyncio.Protocol):
         body = self.buffer[end + 4 : end + 4 + length]
         self.buffer = self.buffer[end + 4 + length :]
         status = int(head[9:12]) if head.startswith(b"http/1.") else 0
-        self._finish(Answer(self.intended, time.perf_counter(), status, head, body, sent=self.sent_at))
+        self._finish(
+            Answer(
+                self.intended,
+                time.perf_counter(),
+                status,
+                head,
+                body,
+                sent=self.sent_at,
+                retried=self.retried,
+            )
+        )
         self.pool.idle_again(self)
 
     def _finish(self, answer: Answer) -> None:
@@ -137,7 +187,7 @@ class Pool:
         self.max_pending = max_pending
         self.idle: collections.deque[_Connection] = collections.deque()  # FIFO: all stay warm
         self.busy: set[_Connection] = set()
-        self.backlog: collections.deque[tuple[float, bytes, Done]] = collections.deque()
+        self.backlog: collections.deque[tuple[float, bytes, Done, bool]] = collections.deque()
         self.timed_out: set[_Connection] = set()
         self.closing = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -159,17 +209,19 @@ class Pool:
         for connection in [*self.idle, *self.busy]:
             connection.abort()
 
-    def submit(self, intended: float, request: bytes, done: Done) -> None:
-        if self.max_pending is not None and self.pending >= self.max_pending:
+    def submit(self, intended: float, request: bytes, done: Done, retried: bool = False) -> None:
+        if self.max_pending is not None and self.pending >= self.max_pending and not retried:
             done(Answer(intended, time.perf_counter(), 0, error="shed"))
         elif self.idle:
-            self._send(self.idle.popleft(), intended, request, done)
+            self._send(self.idle.popleft(), intended, request, done, retried)
         else:
-            self.backlog.append((intended, request, done))
+            self.backlog.append((intended, request, done, retried))
 
-    def _send(self, connection: _Connection, intended: float, request: bytes, done: Done) -> None:
+    def _send(
+        self, connection: _Connection, intended: float, request: bytes, done: Done, retried: bool = False
+    ) -> None:
         self.busy.add(connection)
-        connection.send(intended, request, done)
+        connection.send(intended, request, done, retried)
 
     def idle_again(self, connection: _Connection) -> None:
         self.busy.discard(connection)
@@ -183,6 +235,16 @@ class Pool:
             return "timeout"
         return type(exc).__name__ if exc is not None else "connection closed"
 
+    def retry(self, connection: _Connection, intended: float, request: bytes, done: Done) -> None:
+        """Send a lost GET again on a new connection, which then replaces the lost one."""
+        self.busy.discard(connection)
+        self.timed_out.discard(connection)
+        if connection in self.idle:
+            self.idle.remove(connection)
+        task = asyncio.get_running_loop().create_task(self._connect(intended, request, done))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def lost(self, connection: _Connection) -> None:
         self.busy.discard(connection)
         self.timed_out.discard(connection)
@@ -193,7 +255,10 @@ class Pool:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _connect(self) -> None:
+    async def _connect(
+        self, intended: float | None = None, request: bytes = b"", done: Done | None = None
+    ) -> None:
+        """A new connection into the pool; with a request (a retry), which it carries first."""
         loop = asyncio.get_running_loop()
         while not self.closing:
             try:
@@ -201,8 +266,13 @@ class Pool:
             except OSError:  # the server is restarting its workers: try again shortly
                 await asyncio.sleep(0.05)
                 continue
-            self.idle_again(connection)
+            if done is not None and intended is not None:
+                self._send(connection, intended, request, done, retried=True)
+            else:
+                self.idle_again(connection)
             return
+        if done is not None and intended is not None:  # closing: the retry is not sent
+            done(Answer(intended, time.perf_counter(), 0, error="closed before the retry", retried=True))
 
     async def _watch(self) -> None:
         while True:

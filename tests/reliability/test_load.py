@@ -113,7 +113,13 @@ def test_worker_sigkill_under_load(
         replaced_after_s=replaced[0],
         failed_bound_pct=0.1,
         failures_from_kill_s=[
-            (round((o.sent if o.sent is not None else o.intended) - run.marks["kill"], 3), o.status, o.error)
+            (
+                round((o.sent if o.sent is not None else o.intended) - run.marks["kill"], 3),
+                o.kind,
+                o.status,
+                o.error,
+                o.retried,
+            )
             for o in run.outcomes
             if not 200 <= o.status < 300
         ][:20],
