@@ -20,11 +20,11 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
         )
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
-    # Neither format shows where a call was made nor which thread or process made it, so records
-    # skip collecting them (the logging HOWTO's "Optimization"): the API logs a line per request.
+    # Neither format shows where a call was made nor which thread made it, so records skip
+    # collecting them (the logging HOWTO's "Optimization"): the API logs a line per request. The
+    # process id stays: gunicorn's own handlers, which uvicorn's loggers write to, print it.
     logging._srcfile = None
     logging.logThreads = False
-    logging.logProcesses = False
     logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
