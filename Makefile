@@ -109,11 +109,15 @@ test-data: setup ## Find the Last.fm test files (TUNEDIN_TEST_DATA, ../shared) o
 ##@ Benchmarks (results in bench/results/)
 
 .PHONY: bench
-bench: bench-train bench-ablations bench-api bench-search ## Every benchmark
+bench: bench-train bench-ablations bench-api bench-search bench-reasons ## Every benchmark
 
 .PHONY: bench-search
 bench-search: setup ## Artist name search on the served catalogue: typo/accent queries and latency → bench/results/search.{json,md}
 	$(PY) -m bench.search
+
+.PHONY: bench-reasons
+bench-reasons: setup ## How varied the reasons of a top-20 list are, old rule vs new, on the served model → bench/results/reasons.{json,md}
+	$(PY) -m bench.reasons
 
 .PHONY: bench-train
 bench-train: setup ## Training speed and time-to-quality vs a plain PyG loop → bench/results/train.{json,md}
