@@ -608,6 +608,52 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * PopularityBias
+         * @description How far a recommender's test top-K lists reach beyond the most popular artists.
+         *
+         *     Popularity is the number of users with the artist in the data the recommender was fitted
+         *     on; the head is the ``head_fraction`` of the catalogue with the most listeners there, the
+         *     long tail everything else. The ``held_out_*`` values describe the test items themselves:
+         *     what the listeners went on to play, for comparison.
+         */
+        PopularityBias: {
+            /**
+             * K
+             * @description Length of the evaluated lists.
+             */
+            k: number;
+            /**
+             * Head Fraction
+             * @description Share of the catalogue counted as the head.
+             */
+            head_fraction: number;
+            /**
+             * Catalogue Coverage
+             * @description Distinct artists in any list / catalogue.
+             */
+            catalogue_coverage: number;
+            /**
+             * Novelty
+             * @description Mean self-information log2(users / listeners) of the listed artists, in bits.
+             */
+            novelty: number;
+            /**
+             * Long Tail Share
+             * @description Share of the listed artists outside the head.
+             */
+            long_tail_share: number;
+            /**
+             * Held Out Novelty
+             * @description The same mean over the test items.
+             */
+            held_out_novelty: number;
+            /**
+             * Held Out Long Tail Share
+             * @description The same share among the test items.
+             */
+            held_out_long_tail_share: number;
+        };
         /** ReadyOut */
         ReadyOut: {
             /** Ready */
@@ -678,6 +724,8 @@ export interface components {
                     [key: string]: number;
                 };
             };
+            /** @description Coverage, novelty and long tail of the test lists (absent in older reports). */
+            popularity_bias?: components["schemas"]["PopularityBias"] | null;
         };
         /** SimilarOut */
         SimilarOut: {
