@@ -14,10 +14,10 @@ from tests.reasons_support import cited
 from tunedin_api.model.catalogue import Catalogue
 from tunedin_api.model.friends import FriendPlays
 from tunedin_api.model.listening import Listening
-from tunedin_api.model.loaded import LoadedModel
+from tunedin_api.model.loaded import LoadedModel, load_model
 from tunedin_api.recommend.reasons import explain, spread_anchors
 from tunedin_api.state import AppState
-from tunedin_common.contract import FRIENDS_FILE, ArtifactStore
+from tunedin_common.contract import DATASET_MANIFEST_FILE, FRIENDS_FILE, ArtifactStore, write_manifest
 
 LISTEN = ["listen to"] * 8
 FALLBACK = "close to your taste"
@@ -174,3 +174,20 @@ def test_a_trained_user_hears_of_friends_who_play_a_pick_and_an_erased_one_never
         assert after["strategy"] == "popular"
         reasons = [item["reason"] for item in after["items"]]
         assert not [r for r in reasons if "of your friends" in r or r.startswith("because you")], reasons
+
+
+def test_a_model_of_a_dataset_without_friendships_loads_without_friend_reasons(
+    own_store: ArtifactStore, published: tuple[ArtifactStore, str]
+) -> None:
+    model_id = published[1]
+    with_friends = load_model(own_store, model_id)
+    assert with_friends.friends.friendships > 0
+    dataset_id = with_friends.manifest.dataset_id
+    directory = own_store.dataset_dir(dataset_id)
+    manifest = own_store.read_dataset_manifest(dataset_id)
+    files = {name: entry for name, entry in manifest.files.items() if name != FRIENDS_FILE}
+    write_manifest(directory / DATASET_MANIFEST_FILE, manifest.model_copy(update={"files": files}))
+    (directory / FRIENDS_FILE).unlink()  # as prepared before friendships were a dataset file
+    model = load_model(own_store, model_id)
+    assert model.friends.friendships == 0
+    assert model.friends.playing(model.user_row[USER], np.arange(5)).tolist() == [0] * 5
