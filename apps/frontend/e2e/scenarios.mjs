@@ -3,6 +3,7 @@
 const names = (page) => page.$$eval(".rec-card .rec-name", (els) => els.map((e) => e.textContent.trim()));
 const reasons = (page) => page.$$eval(".rec-card .rec-reason", (els) => els.map((e) => e.textContent.trim()));
 const BECAUSE = /^because you (listen to|liked) /;
+const FRIENDS = / of your friends plays? /; // a reason drawn from the listener's friendships
 
 async function settled(page) {
   await page.waitForSelector('section.recs[aria-busy="false"]');
@@ -168,6 +169,7 @@ export const scenarios = [
       await page.waitForFunction(() => /popular picks/.test(document.querySelector("section.recs .meta")?.textContent ?? ""), null, { timeout: 15_000 });
       await settled(page);
       expect(!(await reasons(page)).some((r) => BECAUSE.test(r)), "after: no recommendation says \"because you listen to ...\" (or liked)");
+      expect(!(await reasons(page)).some((r) => FRIENDS.test(r)), "after: no recommendation names the listener's friends");
       await page.getByText("No listening history for this listener.").waitFor();
       expect((await page.locator(".history-top li").count()) === 0, "the history panel lists no top artists");
 
