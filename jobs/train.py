@@ -13,6 +13,7 @@ import typer
 
 from tunedin_common.contract import HEADLINE_METRICS, MetricsReport
 from tunedin_trainer.cli import load_settings, run_stage
+from tunedin_trainer.evaluation.artist_tables import cold_start_table, similar_table
 
 app = typer.Typer(add_completion=False, help=__doc__, pretty_exceptions_enable=False)
 
@@ -64,6 +65,12 @@ def main(
         f"{training.seconds_per_epoch:.2f} s/epoch"
     )
     typer.echo(metrics_table(report))
+    if report.similar_artists is not None:
+        typer.echo(f"similar artists (top {report.similar_artists.k}, value (popularity-matched baseline)):")
+        typer.echo(similar_table(report.similar_artists))
+    if report.cold_start is not None:
+        typer.echo("cold start, test recall@20 from k seed artists:")
+        typer.echo(cold_start_table(report.cold_start))
     headline = ", ".join(f"{name} {outcome.manifest.headline_metrics[name]:.4f}" for name in HEADLINE_METRICS)
     typer.echo(f"headline (LightGCN, test): {headline}")
 

@@ -45,6 +45,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from tunedin_common.quality_report import ColdStartReport, SimilarArtistsReport
+
 SCHEMA_VERSION: Literal[1] = 1
 
 DATASETS_DIR = "datasets"
@@ -284,6 +286,14 @@ class MetricsReport(BaseModel):
     training: TrainingReport
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per part of the stage.")
     ablations: AblationTable | None = None
+    similar_artists: SimilarArtistsReport | None = Field(
+        None,
+        description="Similar-artist candidates measured offline, the one served (absent in older reports).",
+    )
+    cold_start: ColdStartReport | None = Field(
+        None,
+        description="Cold-start methods measured offline and the one served (absent in older reports).",
+    )
 
 
 class HnswParams(BaseModel):

@@ -33,6 +33,7 @@ class Catalogue:
     tag_index: dict[str, int]
     tag_names: list[str]  # by tag id: the lower-cased tag
     listeners: np.ndarray
+    fit_listeners: np.ndarray  # listeners in the model's training graph (items' graph_listeners)
     by_popularity: np.ndarray  # rows, most listeners first
     tag_rows: list[np.ndarray]
     name_index: NameIndex
@@ -49,6 +50,7 @@ class Catalogue:
             for slot, tag in enumerate(list(distinct)[:MAX_TAGS]):
                 tag_ids[row, slot] = tag_index.setdefault(tag, len(tag_index))
         listeners = items["listeners"].to_numpy(np.int64)
+        fitted = items["graph_listeners"] if "graph_listeners" in items.columns else items["listeners"]
         valid = tag_ids >= 0
         row_of_slot = np.broadcast_to(np.arange(len(tags))[:, None], tag_ids.shape)[valid]
         tag_of_slot = tag_ids[valid]
@@ -65,6 +67,7 @@ class Catalogue:
             tag_index=tag_index,
             tag_names=list(tag_index),
             listeners=listeners,
+            fit_listeners=fitted.to_numpy(np.int64),
             by_popularity=by_popularity,
             tag_rows=[sorted_rows[a:b] for a, b in itertools.pairwise(bounds)],
             name_index=NameIndex.build(names, by_popularity.tolist()),

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from tunedin_api.model.catalogue import Catalogue
+from tunedin_api.model.fans import Fans
 from tunedin_api.model.friends import FriendPlays
 from tunedin_api.model.listening import Listening
 from tunedin_api.model.result_cache import ResultCache
@@ -62,6 +63,7 @@ class LoadedModel:
     user_row: dict[int, int]
     catalogue: Catalogue
     listening: Listening
+    fans: Fans  # the transpose of listening: who listens to each artist
     friends: FriendPlays  # of the model's dataset; none for a dataset prepared without them
     report: MetricsReport  # metrics.json: LightGCN against the baselines, and the training curve
     loaded_at: datetime
@@ -116,6 +118,7 @@ def load_model(
         user_row=user_row,
         catalogue=catalogue,
         listening=listening,
+        fans=Fans.build(listening, manifest.n_items),
         friends=friends,
         report=report,
         loaded_at=datetime.fromtimestamp(time.time()).astimezone(),

@@ -11,8 +11,11 @@ from opentelemetry.trace import Tracer
 
 from tunedin_api.model.loaded import LoadedModel
 from tunedin_api.model.result_cache import ResultKey
+from tunedin_api.recommend.cold_start import fold_in_scores
 from tunedin_api.recommend.reasons import explain
 from tunedin_api.recommend.rerank import Feedback, Weights, adjust, scale, select
+from tunedin_api.recommend.similar import similar_rows, top_rows
+from tunedin_api.recommend.similar_reasons import similar_reasons
 from tunedin_api.responses import render
 from tunedin_api.settings import Settings
 from tunedin_api.store.embedding_cache import EmbeddingCache
@@ -54,6 +57,7 @@ class Plan:
     verbs: list[str]
     feedback: Feedback
     row: int | None = None
+    scores: np.ndarray | None = None  # exact scores of every item, used instead of the vector
 
 
 class Recommender:
@@ -91,11 +95,12 @@ class Recommender:
         seeds = model.catalogue.rows(artist_ids)
         plan = Plan(
             strategy="fold_in",
-            vector=model.item_embeddings[seeds].mean(axis=0),
+            vector=None,
             excluded=seeds,
             anchors=seeds,
             verbs=["like"] * seeds.size,
             feedback=Feedback(_NONE, _NONE, _NONE),
+            scores=fold_in_scores(model, seeds),
         )
         return {
             "model_id": model.model_id,
@@ -105,11 +110,8 @@ class Recommender:
 
     def similar(self, model: LoadedModel, artist_id: int, k: int) -> dict[str, Any]:
         row = model.catalogue.row_of[artist_id]
-        rows, scores = self._search(model, model.item_embeddings[row], min(len(model.catalogue), k + 1))
-        keep = rows != row
-        rows, scores = rows[keep][:k], scores[keep][:k]
-        name = model.catalogue.names[row]
-        items = self._items(model, rows, scores, [f"listened to by fans of {name}"] * rows.size)
+        rows, scores = similar_rows(model, row, k)
+        items = self._items(model, rows, scores, similar_reasons(model, row, rows))
         return {"artist_id": artist_id, "model_id": model.model_id, "items": items}
 
     # ------------------------------------------------------------------ strategies
@@ -152,7 +154,10 @@ class Recommender:
         wanted = self.settings.tag_candidates if query.tags else self.settings.candidates
         needed = max(wanted, 4 * query.k) + int(plan.excluded.size)
         n = min(n_items, -(-needed // SEARCH_STEP) * SEARCH_STEP)
-        if plan.vector is None:
+        if plan.scores is not None:
+            rows = top_rows(plan.scores, n_items if query.tags else n)
+            scores = plan.scores[rows]
+        elif plan.vector is None:
             rows = model.catalogue.by_popularity[:n] if not query.tags else model.catalogue.by_popularity
             scores = np.log1p(model.catalogue.listeners[rows]).astype(np.float32)
         else:

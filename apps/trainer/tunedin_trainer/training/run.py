@@ -25,6 +25,7 @@ from tunedin_common.contract import (
     utcnow,
 )
 from tunedin_trainer.data.prepared import load_prepared
+from tunedin_trainer.evaluation.artist_quality import cold_start_report, similar_report
 from tunedin_trainer.evaluation.metrics import METRIC_DEFINITIONS
 from tunedin_trainer.evaluation.ranking import KS
 from tunedin_trainer.evaluation.scores import SplitMatrices, ease_scores, lightgcn_scores, popular_scores
@@ -120,6 +121,9 @@ def run_train(settings: Settings, dataset_id: str | None = None, progress: bool 
     models["most_popular"] = popular_scores(splits, config.refit)
     models["ease"] = ease_scores(splits, config.refit)
     baselines_done = time.perf_counter()
+    similar = similar_report(splits, result.items, config.refit, data.artists)
+    cold = cold_start_report(splits, result.selected_items, result.items, config.refit)
+    artists_done = time.perf_counter()
 
     params = config.params()
     model_id = new_model_id({**params, "dataset_id": data.dataset_id})
@@ -137,9 +141,12 @@ def run_train(settings: Settings, dataset_id: str | None = None, progress: bool 
             "train_s": trained - loaded,
             "evaluate_s": evaluated - trained,
             "baselines_s": baselines_done - evaluated,
+            "similar_and_cold_start_s": artists_done - baselines_done,
             "total_s": time.perf_counter() - started,
         },
         ablations=load_ablations(settings.ablations_report),
+        similar_artists=similar,
+        cold_start=cold,
     )
     model_dir, manifest = write_model(
         store, data, model_id, result.users, result.items, report, params, config.refit

@@ -1,0 +1,1 @@
+"""Artist–artist similarity models fitted on co-listening."""
