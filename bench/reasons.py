@@ -7,9 +7,9 @@ current one (``tunedin_api.recommend.reasons``: spread over the user's artists, 
 friends who play the pick). Reported per rule: the mean share of distinct reasons in a list,
 the mean share of its most cited artist, how many distinct artists a list cites, the share of
 lists with a friend reason and of reasons with friends or shared tags; and the time to explain
-20 picks (friend counts included; per user the fastest of 20
-runs, so that other work on the machine does not count), median and p99 over the users. The model is the one ``CURRENT`` names in
-``TUNEDIN_ARTIFACTS``.
+20 picks (friend counts included; per user the fastest of 20 runs, so that other work on the
+machine counts as little as it can), median and p99 over the users. The model is the one
+``CURRENT`` names in ``TUNEDIN_ARTIFACTS``.
 
 Writes ``bench/results/reasons.json`` and ``bench/results/reasons.md``.
 """

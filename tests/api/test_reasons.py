@@ -3,13 +3,16 @@ friends who play the pick), friend counts, and the friend reasons of the served 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import cast
 
 import numpy as np
 import pandas as pd
+import pytest
 from fastapi.testclient import TestClient
 
+from tests.api.support import RedisServer
 from tests.reasons_support import cited
 from tunedin_api.model.catalogue import Catalogue
 from tunedin_api.model.friends import FriendPlays
@@ -152,8 +155,15 @@ def _friend_counts(store: ArtifactStore, client: TestClient, artist_ids: list[in
     return [sum(model.catalogue.row_of[a] in p for p in played) for a in artist_ids]
 
 
+@pytest.fixture
+def flushed_after(redis_server: RedisServer) -> Iterator[None]:
+    """The shared Redis without this test's erasure (its set of erased subjects) afterwards."""
+    yield
+    redis_server.client().flushall()
+
+
 def test_a_trained_user_hears_of_friends_who_play_a_pick_and_an_erased_one_never(
-    client: TestClient, published: tuple[ArtifactStore, str]
+    client: TestClient, published: tuple[ArtifactStore, str], flushed_after: None
 ) -> None:
     body = client.get(f"/v1/users/{USER}/recommendations", params={"k": 20}).json()
     assert body["strategy"] == "model"
