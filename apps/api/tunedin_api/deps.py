@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+import numpy as np
 from fastapi import Depends, HTTPException, Path, Request
 
 from tunedin_api.auth import caller_key_id
@@ -27,6 +28,7 @@ async def get_state(request: Request) -> AppState:
 
 
 State = Annotated[AppState, Depends(get_state)]
+_NO_ROWS = np.empty(0, dtype=np.int64)
 
 
 def _served(state: AppState) -> LoadedModel:
@@ -70,21 +72,31 @@ class UserRequest:
     model: LoadedModel
     history: History  # recent events, read in the rate-limit hit's round trip
     row: int | None  # the user's row in the model; None: not in it, or erased
+    erased_friends: tuple[int, ...] = ()  # rows of the user's friends who were erased
 
 
 async def get_user_request(request: Request, user_id: Annotated[UserId, Path()]) -> UserRequest:
     """The rate-limit hits for the key and ``user_id``, the read of their history and the test
-    of whether they were erased: one Redis round trip (the hot path pays for one; a flat
-    dependency, as nesting costs FastAPI time per level)."""
+    of whether they (and their friends, whose listening a reason may count) were erased: one
+    Redis round trip (the hot path pays for one; a flat dependency, as nesting costs FastAPI
+    time per level)."""
     state: AppState = request.app.state.tunedin
     model = _served(state)
     suppression = state.suppression
-    subject = suppression.subject(user_id)
+    row = model.user_row.get(user_id)
+    mates = model.friends.of(row) if row is not None else _NO_ROWS
+    subjects = [suppression.subject(user_id)]
+    if mates.size:
+        by_row = suppression.model_subjects(model.model_id, model.user_row)
+        subjects += [by_row[mate] for mate in mates.tolist()]
     reply = await state.limiter.check(
-        hits(request, "user", str(user_id)), state.history.read(user_id), suppression.test(subject)
+        hits(request, "user", str(user_id)), state.history.read(user_id), suppression.test(subjects)
     )
-    row = None if suppression.erased(subject, reply.member) else model.user_row.get(user_id)
-    return UserRequest(user_id, state, model, state.history.parse(reply.items), row)
+    erased = suppression.erased(subjects, reply.members)
+    gone = tuple(mate for mate, flag in zip(mates.tolist(), erased[1:], strict=True) if flag)
+    if erased[0]:
+        row, gone = None, ()
+    return UserRequest(user_id, state, model, state.history.parse(reply.items), row, gone)
 
 
 AboutUser = Annotated[UserRequest, Depends(get_user_request)]

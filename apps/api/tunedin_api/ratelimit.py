@@ -29,8 +29,8 @@ from tunedin_api.telemetry import metrics
 
 # KEYS[1..n]: the counters, ARGV[1]: n, ARGV[1 + i]: counter i's window in seconds. KEYS[n + 1]:
 # a list, read up to index ARGV[n + 2] unless that is ""; KEYS[n + 2]: a set, tested for the
-# member ARGV[n + 3] unless that is "". Returns {hits_1, ttl_1, ..., hits_n, ttl_n, list or
-# false, 1/0 or false}.
+# members ARGV[n + 3..] (SMISMEMBER) when there are any. Returns {hits_1, ttl_1, ..., hits_n,
+# ttl_n, list or false, {1/0 per member} or false}.
 HIT_SCRIPT = """
 local n = tonumber(ARGV[1])
 local out = {}
@@ -42,14 +42,14 @@ for i = 1, n do
     out[#out + 1] = current
     out[#out + 1] = redis.call("ttl", KEYS[i])
 end
-local last, member = ARGV[n + 2], ARGV[n + 3]
+local last = ARGV[n + 2]
 if last ~= "" then
     out[#out + 1] = redis.call("lrange", KEYS[n + 1], 0, last)
 else
     out[#out + 1] = false
 end
-if member ~= "" then
-    out[#out + 1] = redis.call("sismember", KEYS[n + 2], member)
+if #ARGV > n + 2 then
+    out[#out + 1] = redis.call("smismember", KEYS[n + 2], unpack(ARGV, n + 3))
 else
     out[#out + 1] = false
 end
@@ -75,10 +75,10 @@ class ListRead:
 
 @dataclass(frozen=True)
 class MemberTest:
-    """A set to test along with the hits: ``SISMEMBER key member``."""
+    """A set to test along with the hits: ``SMISMEMBER key member...``."""
 
     key: str
-    member: str
+    members: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class HitReply:
     """What the round trip read besides the counts; ``None`` when Redis was not reachable."""
 
     items: list[bytes] | None = None
-    member: bool | None = None
+    members: list[bool] | None = None  # per tested member, whether the set holds it
 
 
 UNREACHED = HitReply()
@@ -125,7 +125,7 @@ class RateLimiter:
             keys = [self._key(limit, identity) for limit, (_, identity) in zip(limits, hits, strict=True)]
             keys += [read.key if read else _UNUSED, test.key if test else _UNUSED]
             args: list[str | int] = [len(hits), *(limit.item.get_expiry() for limit in limits)]
-            args += [read.last if read else "", test.member if test else ""]
+            args += [read.last if read else "", *(test.members if test else ())]
             try:
                 reply = await self._hit(keys=keys, args=args)
             except (RedisError, OSError) as exc:
@@ -134,9 +134,10 @@ class RateLimiter:
                 for i, limit in enumerate(limits):
                     if int(reply[2 * i]) > limit.item.amount:
                         self._refuse(limit, max(1, int(reply[2 * i + 1])))
-                items, member = reply[2 * len(hits)], reply[2 * len(hits) + 1]
+                items, members = reply[2 * len(hits)], reply[2 * len(hits) + 1]
                 return HitReply(
-                    list(items) if read is not None else None, bool(member) if test is not None else None
+                    list(items) if read is not None else None,
+                    [bool(m) for m in members] if test is not None and test.members else None,
                 )
         for limit, (kind, identity) in zip(limits, hits, strict=True):
             if not await self.local.hit(limit.item, kind, identity):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from redis.exceptions import RedisError
 
@@ -30,19 +31,31 @@ class Suppression:
         self.link = link
         self.subjects: set[str] = set()
         self._signature: tuple[int, int] | None = None
+        self._model_subjects: tuple[str, list[str]] = ("", [])
 
     def subject(self, user_id: int) -> str:
         return subject_of(self.key, user_id)
 
     @staticmethod
-    def test(subject: str) -> MemberTest:
-        """The Redis test of ``subject``, made along with the request's rate-limit hits."""
-        return MemberTest(ERASED_SET, subject)
+    def test(subjects: Sequence[str]) -> MemberTest:
+        """The Redis test of ``subjects``, made along with the request's rate-limit hits."""
+        return MemberTest(ERASED_SET, tuple(subjects))
 
-    def erased(self, subject: str, shared: bool | None) -> bool:
-        """Whether the user is erased: by the shared set's answer (``None``: Redis not reached)
-        or this process's copy of the ledger."""
-        return shared is True or subject in self.subjects
+    def erased(self, subjects: Sequence[str], shared: list[bool] | None) -> list[bool]:
+        """Per subject whether that user is erased: by the shared set's answer (``None``: Redis
+        not reached) or this process's copy of the ledger."""
+        if shared is None:
+            return [subject in self.subjects for subject in subjects]
+        return [flag or subject in self.subjects for subject, flag in zip(subjects, shared, strict=True)]
+
+    def model_subjects(self, model_id: str, user_row: dict[int, int]) -> list[str]:
+        """The subject of each user row of a model (computed once per model: ~1.5 µs a user)."""
+        if self._model_subjects[0] != model_id:
+            by_row = [""] * len(user_row)
+            for user_id, row in user_row.items():
+                by_row[row] = self.subject(user_id)
+            self._model_subjects = (model_id, by_row)
+        return self._model_subjects[1]
 
     def add(self, subject: str) -> None:
         self.subjects.add(subject)

@@ -24,6 +24,7 @@ class ResultKey:
     exclude_listened: bool
     tags: tuple[str, ...] | None
     history: bytes | None  # the raw events; None: Redis was down, the history unknown
+    erased_friends: tuple[int, ...] = ()  # friend rows left out of the friend counts
 
 
 class ResultCache:

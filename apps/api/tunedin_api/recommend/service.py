@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,7 @@ class Plan:
     feedback: Feedback
     row: int | None = None
     scores: np.ndarray | None = None  # exact scores of every item, used instead of the vector
+    erased_friends: tuple[int, ...] = ()  # friend rows whose listening no reason may count
 
 
 class Recommender:
@@ -69,25 +70,47 @@ class Recommender:
 
     # ------------------------------------------------------------------ entry points
     async def for_user_rendered(
-        self, model: LoadedModel, user_id: int, row: int | None, history: History, query: Query
+        self,
+        model: LoadedModel,
+        user_id: int,
+        row: int | None,
+        history: History,
+        query: Query,
+        erased_friends: tuple[int, ...] = (),
     ) -> bytes:
         """``for_user`` as JSON, from the model's result cache when the same user (in the model
-        or not), query and history were answered before."""
+        or not, with the same friends erased), query and history were answered before."""
         tags = tuple(query.tags) if query.tags else None
         key = ResultKey(
-            user_id, row is not None, query.k, query.diversity, query.exclude_listened, tags, history.raw
+            user_id,
+            row is not None,
+            query.k,
+            query.diversity,
+            query.exclude_listened,
+            tags,
+            history.raw,
+            erased_friends,
         )
         body = model.results.get(key)
         if body is None:
-            body = model.results.put(key, render(await self.for_user(model, user_id, row, history, query)))
+            answer = await self.for_user(model, user_id, row, history, query, erased_friends)
+            body = model.results.put(key, render(answer))
         return body
 
     async def for_user(
-        self, model: LoadedModel, user_id: int, row: int | None, history: History, query: Query
+        self,
+        model: LoadedModel,
+        user_id: int,
+        row: int | None,
+        history: History,
+        query: Query,
+        erased_friends: tuple[int, ...] = (),
     ) -> dict[str, Any]:
         """``row``: the user's row in the model, ``None`` for a user the model does not know
-        (or must not use: an erased user), who is served from their recent history or popularity."""
+        (or must not use: an erased user), who is served from their recent history or popularity;
+        ``erased_friends``: rows of their friends whose listening no reason may count."""
         plan = await self._plan_user(model, user_id, row, history, query.exclude_listened)
+        plan = replace(plan, erased_friends=erased_friends)
         items = self._recommend(model, plan, query)
         return {"user_id": user_id, "model_id": model.model_id, "strategy": plan.strategy, "items": items}
 
@@ -145,7 +168,11 @@ class Recommender:
         picks = select(model, rows, relevance, query.k, query.diversity, self.settings.rerank_pool)
         chosen = rows[picks]
         fallback = "popular with listeners" if plan.strategy == "popular" else "close to your taste"
-        friends = None if plan.row is None else model.friends.playing(plan.row, chosen)
+        friends = (
+            None
+            if plan.row is None
+            else model.friends.playing(plan.row, chosen, plan.erased_friends, model.listening)
+        )
         reasons = explain(model, chosen, plan.anchors, plan.verbs, fallback, friends)
         return self._items(model, chosen, relevance[picks], reasons)
 

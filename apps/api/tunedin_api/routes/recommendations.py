@@ -54,7 +54,9 @@ async def recommendations(
     query = RecQuery(k=k, diversity=diversity, exclude_listened=exclude_listened, tags=_tags(tags))
     recommender = user.state.recommender
     return OrjsonResponse(
-        await recommender.for_user_rendered(user.model, user.user_id, user.row, user.history, query)
+        await recommender.for_user_rendered(
+            user.model, user.user_id, user.row, user.history, query, user.erased_friends
+        )
     )
 
 
