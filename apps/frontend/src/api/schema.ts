@@ -299,6 +299,42 @@ export interface components {
             /** Tags */
             tags?: string[] | null;
         };
+        /**
+         * ColdStartMethod
+         * @description One cold-start method: its settings (chosen on valid) and metrics per seed count.
+         */
+        ColdStartMethod: {
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "mean" | "least_squares" | "colisten";
+            /**
+             * Params
+             * @description lambda, beta.
+             */
+            params?: {
+                [key: string]: number;
+            };
+            /**
+             * Valid
+             * @description Seed count k → metrics on valid.
+             */
+            valid: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Test
+             * @description Seed count k → metrics on test.
+             */
+            test: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+        };
         /** ColdStartOut */
         ColdStartOut: {
             /** Model Id */
@@ -310,6 +346,37 @@ export interface components {
             strategy: "fold_in";
             /** Items */
             items: components["schemas"]["Item"][];
+        };
+        /**
+         * ColdStartReport
+         * @description ``cold_start`` in metrics.json: recommendations from a few seed artists, offline.
+         */
+        ColdStartReport: {
+            /** Protocol */
+            protocol: string;
+            /** Ks */
+            ks: number[];
+            /** Valid Users */
+            valid_users: number;
+            /** Test Users */
+            test_users: number;
+            /** Seed */
+            seed: number;
+            /**
+             * Methods
+             * @description Each method at its best valid settings; 'mean' and 'mean_raw' are the plain fold-in.
+             */
+            methods: {
+                [key: string]: components["schemas"]["ColdStartMethod"];
+            };
+            served: components["schemas"]["ServedColdStart"];
+            /** Selection */
+            selection: string;
+            /**
+             * Seconds
+             * @default 0
+             */
+            seconds?: number;
         };
         /** DeletionOut */
         DeletionOut: {
@@ -571,6 +638,10 @@ export interface components {
                 [key: string]: number;
             };
             ablations?: components["schemas"]["AblationTable"] | null;
+            /** @description Similar-artist candidates measured offline, the one served (absent in older reports). */
+            similar_artists?: components["schemas"]["SimilarArtistsReport"] | null;
+            /** @description Cold-start methods measured offline and the one served (absent in older reports). */
+            cold_start?: components["schemas"]["ColdStartReport"] | null;
         };
         /** ModelOut */
         ModelOut: {
@@ -726,6 +797,92 @@ export interface components {
             };
             /** @description Coverage, novelty and long tail of the test lists (absent in older reports). */
             popularity_bias?: components["schemas"]["PopularityBias"] | null;
+        };
+        /**
+         * ServedColdStart
+         * @description What POST /v1/recommendations folds in with: the method and its settings.
+         */
+        ServedColdStart: {
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "mean" | "least_squares" | "colisten";
+            /**
+             * Lambda
+             * @default 0
+             */
+            lambda?: number;
+            /**
+             * Beta
+             * @default 0
+             */
+            beta?: number;
+        };
+        /**
+         * SimilarArtistsReport
+         * @description ``similar_artists`` in metrics.json: the candidates for GET /v1/artists/{id}/similar.
+         */
+        SimilarArtistsReport: {
+            /** Protocol */
+            protocol: string;
+            /** Measure Definitions */
+            measure_definitions: {
+                [key: string]: string;
+            };
+            /** K */
+            k: number;
+            /**
+             * Queries
+             * @description Query artists measured.
+             */
+            queries: number;
+            /**
+             * Min Listeners
+             * @description Query artists have at least this many listeners.
+             */
+            min_listeners: number;
+            /** Candidates */
+            candidates: {
+                [key: string]: components["schemas"]["SimilarCandidate"];
+            };
+            /**
+             * Served
+             * @description The candidate the API serves.
+             * @enum {string}
+             */
+            served: "inner_product" | "embedding_cosine" | "colisten" | "blend";
+            /**
+             * Selection
+             * @description How ``served`` was chosen.
+             */
+            selection: string;
+            /**
+             * Seconds
+             * @default 0
+             */
+            seconds?: number;
+        };
+        /**
+         * SimilarCandidate
+         * @description One similarity's measures on its top-K lists, and the same for its popularity-matched baseline.
+         */
+        SimilarCandidate: {
+            /** Measures */
+            measures: {
+                [key: string]: number;
+            };
+            /**
+             * Baseline
+             * @description Every returned artist replaced by a random one of the same popularity bin.
+             */
+            baseline: {
+                [key: string]: number;
+            };
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
         };
         /** SimilarOut */
         SimilarOut: {
