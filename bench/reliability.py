@@ -1,4 +1,4 @@
-"""Reliability, security and load against the real local stack (issue 6).
+"""Reliability, security and load against the real local stack.
 
 The checks are the pytest suite in ``tests/reliability``; this module holds what they share
 (the stack: a real ``redis-server`` and gunicorn with 2 uvicorn workers as subprocesses; the
@@ -402,7 +402,7 @@ class Report:
     def markdown(self, payload: dict[str, Any]) -> str:
         s = self.scale
         lines = [
-            "# Reliability, security and load (issue 6)",
+            "# Reliability, security and load",
             "",
             f"Written by `{'make bench-reliability' if s.name == 'full' else 'make test-reliability'}` "
             f"({s.name} scale) on {payload['written_at']}, {payload['cpus']} CPUs, loopback only: "

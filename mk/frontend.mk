@@ -1,4 +1,4 @@
-# The web app (issue 4): React + TypeScript + Vite + Zustand in apps/frontend.
+# The web app: React + TypeScript + Vite + Zustand in apps/frontend.
 
 FRONTEND := apps/frontend
 NPM ?= npm

@@ -1,4 +1,4 @@
-# The three container images (issue 5) and their container flow test.
+# The three container images and their container flow test.
 # Users: `make images` builds from the public base images (python:3.11-slim-bookworm,
 # debian:bookworm-slim, node:20-bookworm-slim) with their usual Docker. CI here, where no image
 # can be pulled: `make test-images` starts a private engine if none answers, builds a local

@@ -1,4 +1,4 @@
-# Reliability, security and load against the real local stack (issue 6): tests/reliability,
+# Reliability, security and load against the real local stack: tests/reliability,
 # bench/reliability.py. The full run writes bench/results/reliability.{json,md}; the short form
 # (run by `make test`) writes test-output/reliability/.
 

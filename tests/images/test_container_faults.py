@@ -1,5 +1,5 @@
 """Faults against the stack in containers (`make test-images`): the reliability suite's Redis
-outage and worker kill, on the real images with the chart's settings (issue 6 on containers).
+outage and worker kill, on the real images with the chart's settings.
 
 Each test leaves the stack as it found it (Redis back up, two API workers serving), since
 every image test shares one running flow (``conftest.flow``).

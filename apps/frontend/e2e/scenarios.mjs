@@ -1,4 +1,4 @@
-// The end-to-end scenarios of issue 4, in order; each gets the page, the stack and `expect`.
+// The end-to-end scenarios, in order; each gets the page, the stack and `expect`.
 
 const names = (page) => page.$$eval(".rec-card .rec-name", (els) => els.map((e) => e.textContent.trim()));
 const reasons = (page) => page.$$eval(".rec-card .rec-reason", (els) => els.map((e) => e.textContent.trim()));

@@ -1,4 +1,4 @@
-// The typed client: one function per endpoint of the API (issue 3), nothing else talks HTTP.
+// The typed client: one function per endpoint of the API, nothing else talks HTTP.
 import { apiBase } from "./config";
 import { errorFromResponse, toApiError } from "./errors";
 import type {
