@@ -88,5 +88,9 @@ def test_a_popularity_ranking_gains_nothing_over_its_baseline() -> None:
     result = evaluate_similar(scorers, data, np.arange(n_items), 5, seed=0)
     assert result["block"]["measures"]["tag_jaccard"] == 1.0
     assert result["block"]["baseline"]["tag_jaccard"] < 0.5
-    popular = result["popular"]
-    assert popular["measures"]["tag_jaccard"] < 0.5
+
+    def lift(name: str) -> float:
+        return result[name]["measures"]["tag_jaccard"] / result[name]["baseline"]["tag_jaccard"]
+
+    assert result["popular"]["measures"]["tag_jaccard"] < 0.5
+    assert lift("block") > 2 * lift("popular")
