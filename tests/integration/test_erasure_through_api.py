@@ -5,7 +5,8 @@ two workers (``bench.reliability.ApiStack``) serve it with the pipeline's pseudo
 gets model recommendations citing their artists and sends feedback; then ``DELETE
 /v1/users/2``: from its answer on, every worker serves them as a newcomer, also after an API
 restart and a Redis flush. The pipeline runs again, the API swaps to the model trained without
-them and the receipt says the erasure is complete. Then a scan of every file under the artifact
+them, and the receipt, the batch ledger and ``jobs.erasures status`` say the erasure is complete
+(the dataset, the rollback model and the downloaded archive that held them removed). Then a scan of every file under the artifact
 store and of every Redis key and value (``tests.erasure_support``) finds nothing keyed to them,
 apart from their keyed subject in the set of erased users, which is the suppression list.
 """
@@ -29,6 +30,7 @@ from tests.erasure_support import (
     pipeline_env,
     redis_findings,
     redis_types,
+    run_job,
     run_pipeline,
     scanned_kinds,
 )
@@ -38,7 +40,7 @@ from tests.reasons_support import cited
 from tunedin_api.store.keys import ERASED_SET, FEEDBACK_STREAM, RATE_LIMIT_PREFIX
 from tunedin_common import contract
 from tunedin_common.contract import ArtifactStore
-from tunedin_common.erasures import subject_of
+from tunedin_common.erasures import ErasureLedger, subject_of
 from tunedin_trainer.settings import OFFICIAL_SHA256
 
 pytestmark = pytest.mark.slow
@@ -47,6 +49,8 @@ USER = 2
 OTHER = 3  # another trained user, whose data must stay (and which the scans must see)
 LOOKS = 20  # requests per check, so that both gunicorn workers answer some
 N_USERS = 1892
+N_INTERACTIONS = 92834
+USER_2_ARTISTS = 50  # user 2's rows in user_artists.dat
 STEPS = ("suppressed", "caches_purged", "removed_from_datasets", "retrained", "removed_from_models")
 LISTEN = "because you listen to "
 # The requests the test makes about user 2 after the erasure (served as a newcomer's) count
@@ -114,6 +118,37 @@ def _user_counters(client: redis.Redis, user_id: int) -> list[bytes]:
     return list(client.scan_iter(match=f"{RATE_LIMIT_PREFIX}:*/user/{user_id}/*"))
 
 
+def _trained_without_the_user(store: ArtifactStore, served: str, first_dataset: str | None) -> None:
+    """The served model and its dataset lack the user; nothing older with them is left."""
+    manifest = store.require_servable(served)
+    assert manifest.n_users == N_USERS - 1
+    users = pd.read_parquet(store.model_dir(served) / contract.MODEL_USERS_FILE)
+    assert USER not in set(users["user_id"]) and len(users) == manifest.n_users
+    dataset = store.read_dataset_manifest(manifest.dataset_id)
+    assert manifest.dataset_id == store.read_latest_dataset() != first_dataset
+    assert dataset.counts["erased_users_excluded"] == 1
+    assert dataset.counts["interactions"] == N_INTERACTIONS - USER_2_ARTISTS
+    assert store.complete_dataset_ids() == [manifest.dataset_id]
+    assert store.model_ids() == [served]
+
+
+def _ledger_complete(
+    store: ArtifactStore, env: dict[str, str], erasure_id: str, first_model: str, first_dataset: str | None
+) -> None:
+    """The batch pipeline's record of the erasure, and ``jobs.erasures status``, say complete."""
+    ledger = ErasureLedger(store.root)
+    assert ledger.pending() == []
+    progress = ledger.progress(erasure_id)
+    assert progress is not None and progress.complete and progress.waiting_for is None
+    assert progress.retrained_model_id == store.read_current()
+    assert progress.models_removed == [first_model]
+    assert progress.datasets_removed == [first_dataset]
+    assert f"{contract.CACHE_DIR}/{OFFICIAL_SHA256}.zip" in progress.other_files_removed
+    status = run_job("erasures", env, "status")
+    [row] = [line for line in status.splitlines() if line.startswith(erasure_id)]
+    assert row.split()[-1] == "complete" and "pending" not in row
+
+
 def test_a_user_deleted_through_the_api_is_gone_from_the_store_and_redis(
     tmp_path: Path, shared_data_dir: Path
 ) -> None:
@@ -133,8 +168,13 @@ def test_a_user_deleted_through_the_api_is_gone_from_the_store_and_redis(
         store = ArtifactStore(root)
         first_model = store.read_current()
         assert first_model is not None
+        first_dataset = store.read_latest_dataset()
         their_artists = _listened_names(store, USER)
-        assert len(their_artists) == 50
+        assert len(their_artists) == USER_2_ARTISTS
+        held_in_store = findings(root, USER)  # the scan sees them where the pipeline put them
+        places = {f.split("/")[0] for f in held_in_store}
+        assert places == {contract.DATASETS_DIR, contract.MODELS_DIR, contract.CACHE_DIR}, held_in_store
+        assert any(f"{first_model}/{contract.MODEL_USERS_FILE}" in f for f in held_in_store)
         try:
             redis_server.start()
             client = redis_server.client()
@@ -208,6 +248,8 @@ def test_a_user_deleted_through_the_api_is_gone_from_the_store_and_redis(
             assert _steps(done) == dict.fromkeys(STEPS, "done")
             _served_as_newcomer(stack, USER, {"popular", "history"})
             assert _recommendations(stack, USER)["model_id"] == second_model
+            _trained_without_the_user(store, second_model, first_dataset)
+            _ledger_complete(store, env, receipt["erasure_id"], first_model, first_dataset)
             assert _recommendations(stack, OTHER)["strategy"] == "model"  # the new model serves others
 
             # Nothing keyed to the user, in the store or in Redis.
