@@ -53,5 +53,5 @@ E2E_ARTIFACTS := $(CURDIR)/test-output/e2e-artifacts
 test-e2e: setup test-data frontend-build frontend-browser ## Chromium (playwright-core) against the real API, Redis and a published model → test-output/e2e
 	@if [ ! -s $(E2E_ARTIFACTS)/CURRENT ]; then \
 	  TUNEDIN_ARTIFACTS=$(E2E_ARTIFACTS) TUNEDIN_DATA_SOURCE="$$($(PY) -m tests.fetch_data --zip)" \
-	  TUNEDIN_EPOCHS=10 TUNEDIN_EVAL_EVERY=5 $(MAKE) --no-print-directory pipeline; fi
+	  TUNEDIN_EPOCHS=10 TUNEDIN_EVAL_EVERY=5 TUNEDIN_SIMILAR_EVAL_QUERIES=100 TUNEDIN_COLD_START_EVAL_USERS=100 $(MAKE) --no-print-directory pipeline; fi
 	cd $(FRONTEND) && TUNEDIN_ARTIFACTS=$(E2E_ARTIFACTS) E2E_OUTPUT=$(CURDIR)/test-output/e2e $(WITH_LOCAL_KEYS) $(NPM) run --silent test:e2e

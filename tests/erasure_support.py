@@ -49,6 +49,8 @@ PIPELINE_FAST = {
     "TUNEDIN_DIM": "16",
     "TUNEDIN_BATCH_SIZE": "8192",
     "TUNEDIN_INDEX_TYPE": "flat",
+    "TUNEDIN_SIMILAR_EVAL_QUERIES": "100",
+    "TUNEDIN_COLD_START_EVAL_USERS": "100",
 }
 PIPELINE_STAGES = ("prepare_data", "train", "build_index", "publish")  # what `make pipeline` runs
 

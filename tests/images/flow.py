@@ -30,7 +30,12 @@ RELEASE_PREFIX = "tunedin"  # tests.chart.support.RELEASE renders names tunedin-
 LOCAL_BASE_IMAGE = os.environ.get("LOCAL_BASE_IMAGE", "localbase/python:3.11-slim-bookworm")
 REDIS_TEST_IMAGE = "tunedin-test-redis:local"
 SIZES_REPORT = REPO_ROOT / "test-output" / "images" / "sizes.json"
-TRAIN_ENV = {"TUNEDIN_EPOCHS": "6", "TUNEDIN_EVAL_EVERY": "3"}
+TRAIN_ENV = {
+    "TUNEDIN_EPOCHS": "6",
+    "TUNEDIN_EVAL_EVERY": "3",
+    "TUNEDIN_SIMILAR_EVAL_QUERIES": "100",
+    "TUNEDIN_COLD_START_EVAL_USERS": "100",
+}
 # Last.fm user 2 is the first user of the data set; the API knows every trained user.
 KNOWN_USER = 2
 

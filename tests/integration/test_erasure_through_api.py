@@ -6,9 +6,10 @@ gets model recommendations citing their artists and sends feedback; then ``DELET
 /v1/users/2``: from its answer on, every worker serves them as a newcomer, also after an API
 restart and a Redis flush. The pipeline runs again, the API swaps to the model trained without
 them, and the receipt, the batch ledger and ``jobs.erasures status`` say the erasure is complete
-(the dataset, the rollback model and the downloaded archive that held them removed). Then a scan of every file under the artifact
-store and of every Redis key and value (``tests.erasure_support``) finds nothing keyed to them,
-apart from their keyed subject in the set of erased users, which is the suppression list.
+(the dataset, the rollback model and the downloaded archive that held them removed). Then a
+scan of every file under the artifact store and of every Redis key and value
+(``tests.erasure_support``) finds nothing keyed to them, apart from their keyed subject in the
+set of erased users, which is the suppression list.
 """
 
 from __future__ import annotations

@@ -48,6 +48,8 @@ def pipeline(
         "TUNEDIN_DATA_SOURCE": str(shared_data_dir / ARCHIVE_NAME),
         "TUNEDIN_EPOCHS": "6",
         "TUNEDIN_EVAL_EVERY": "3",
+        "TUNEDIN_SIMILAR_EVAL_QUERIES": "100",
+        "TUNEDIN_COLD_START_EVAL_USERS": "100",
     }
     for stage in ("prepare_data", "train", "build_index", "publish"):
         run_stage(stage, env)

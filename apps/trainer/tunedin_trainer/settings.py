@@ -69,6 +69,12 @@ class Settings(CommonSettings):
         4, ge=1, description="Evaluations without a better valid Recall@20 before stopping."
     )
     threads: int = Field(0, ge=0, description="torch CPU threads; 0 lets torch decide.")
+    similar_eval_queries: int = Field(
+        500, ge=10, description="Query artists the similar-artist candidates are measured on (metrics.json)."
+    )
+    cold_start_eval_users: int = Field(
+        500, ge=10, description="Users (per valid and test) the cold-start methods are measured on."
+    )
     checkpoint_every: int = Field(5, ge=1, description="Epochs between resumable checkpoints.")
     ablations_report: Path = Field(
         Path("bench/results/ablations.json"),

@@ -100,13 +100,17 @@ def _lift(candidate: SimilarCandidate, measure: str) -> float:
 
 
 def similar_report(
-    splits: SplitMatrices, items: np.ndarray, refit: bool, artists: pd.DataFrame
+    splits: SplitMatrices,
+    items: np.ndarray,
+    refit: bool,
+    artists: pd.DataFrame,
+    n_queries: int = SIMILAR_QUERIES,
 ) -> SimilarArtistsReport:
     started = time.perf_counter()
     fit = splits.test_fit(refit)
     colisten = CoListening(fit, DEFAULT_SHRINK)
     data = SimilarityData(fit=fit, heldout=splits.test, tags=tag_sets(artists))
-    queries = query_sample(data.listeners, SIMILAR_MIN_LISTENERS, SIMILAR_QUERIES, SEED)
+    queries = query_sample(data.listeners, SIMILAR_MIN_LISTENERS, n_queries, SEED)
     results = evaluate_similar(similar_scorers(items, colisten), data, queries, SIMILAR_K, SEED)
     candidates = {
         name: SimilarCandidate(measures=r["measures"], baseline=r["baseline"], params=_similar_params(name))
@@ -146,12 +150,16 @@ def _users(users: np.ndarray, size: int) -> np.ndarray:
 
 
 def cold_start_report(
-    splits: SplitMatrices, selected_items: np.ndarray, final_items: np.ndarray, refit: bool
+    splits: SplitMatrices,
+    selected_items: np.ndarray,
+    final_items: np.ndarray,
+    refit: bool,
+    n_users: int = COLD_START_USERS,
 ) -> ColdStartReport:
     started = time.perf_counter()
     ks = cold_start.KS
-    valid_users = _users(cold_start.eligible_users(splits.train, splits.valid, max(ks)), COLD_START_USERS)
-    test_users = _users(cold_start.eligible_users(splits.train, splits.test, max(ks)), COLD_START_USERS)
+    valid_users = _users(cold_start.eligible_users(splits.train, splits.valid, max(ks)), n_users)
+    test_users = _users(cold_start.eligible_users(splits.train, splits.test, max(ks)), n_users)
     orders = cold_start.seed_orders(splits.train, np.union1d(valid_users, test_users), SEED)
     valid_fit = cold_start.Fit(selected_items, CoListening(splits.train, DEFAULT_SHRINK))
     test_fit = cold_start.Fit(final_items, CoListening(splits.test_fit(refit), DEFAULT_SHRINK))

@@ -121,8 +121,10 @@ def run_train(settings: Settings, dataset_id: str | None = None, progress: bool 
     models["most_popular"] = popular_scores(splits, config.refit)
     models["ease"] = ease_scores(splits, config.refit)
     baselines_done = time.perf_counter()
-    similar = similar_report(splits, result.items, config.refit, data.artists)
-    cold = cold_start_report(splits, result.selected_items, result.items, config.refit)
+    similar = similar_report(splits, result.items, config.refit, data.artists, settings.similar_eval_queries)
+    cold = cold_start_report(
+        splits, result.selected_items, result.items, config.refit, settings.cold_start_eval_users
+    )
     artists_done = time.perf_counter()
 
     params = config.params()
