@@ -8,33 +8,18 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import ARCHIVE_NAME, REPO_ROOT
+from tests.conftest import ARCHIVE_NAME
+from tests.erasure_support import run_job
 from tunedin_common import contract
 from tunedin_common.contract import ArtifactStore
 
 pytestmark = pytest.mark.slow
-
-
-def run_stage(stage: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", f"jobs.{stage}", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert result.returncode == 0, f"{stage} failed:\n{result.stdout}\n{result.stderr}"
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +37,7 @@ def pipeline(
         "TUNEDIN_COLD_START_EVAL_USERS": "100",
     }
     for stage in ("prepare_data", "train", "build_index", "publish"):
-        run_stage(stage, env)
+        run_job(stage, env)
     return ArtifactStore(root), env
 
 
@@ -127,9 +112,9 @@ def test_stages_are_idempotent(pipeline: tuple[ArtifactStore, dict[str, str]]) -
     store, env = pipeline
     served = store.read_current()
     before = {p: p.stat().st_mtime_ns for p in store.root.rglob("*.parquet")}
-    run_stage("prepare_data", env)
-    run_stage("build_index", env)
-    run_stage("publish", env)
+    run_job("prepare_data", env)
+    run_job("build_index", env)
+    run_job("publish", env)
     assert store.read_current() == served
     assert {p: p.stat().st_mtime_ns for p in store.root.rglob("*.parquet")} == before
     assert len(store.complete_dataset_ids()) == 1
