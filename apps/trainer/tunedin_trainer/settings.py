@@ -40,6 +40,11 @@ class Settings(CommonSettings):
         5, ge=3, description="Users with fewer artists keep all of them in train (no test/valid rows)."
     )
     top_tags: int = Field(5, ge=0, description="Tags kept per artist as content features.")
+    split_strategy: Literal["random", "temporal"] = Field(
+        "random",
+        description="How each user's held-out pairs are chosen: a seeded random draw, or their "
+        "latest ones (needs a timestamp column; see docs/own-data.md).",
+    )
 
     # ---- training
     dim: int = Field(64, ge=2, le=1024)
