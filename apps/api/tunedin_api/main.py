@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from opentelemetry.sdk.trace import TracerProvider
 from redis.exceptions import RedisError
 
@@ -24,7 +25,7 @@ from tunedin_api.model.holder import ModelHolder
 from tunedin_api.proxy import RootPathMiddleware
 from tunedin_api.ratelimit import RateLimiter
 from tunedin_api.recommend.service import Recommender
-from tunedin_api.routes import artists, erasures, feedback, recommendations, service, users
+from tunedin_api.routes import artists, docs, erasures, feedback, recommendations, service, users
 from tunedin_api.settings import Settings
 from tunedin_api.state import AppState
 from tunedin_api.store.embedding_cache import EmbeddingCache
@@ -108,7 +109,8 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
     use_orjson_log_lines()
     install_request_id_filter()
     provider = tracer_provider or build_tracer_provider(settings)
-    app = FastAPI(
+    # FastAPI, with the docs pages' assets served from the package instead of a CDN.
+    app = FastAPIOffline(
         title="TunedIn API",
         version="0.1.0",
         description="Music recommendations from the published LightGCN model.",
@@ -121,7 +123,7 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
     app.state.tracer_provider = provider
     errors.install(app)
     # Routes are matched in this order: the hot path and the probes first.
-    for module in (recommendations, service, users, artists, feedback, erasures):
+    for module in (recommendations, service, users, artists, feedback, erasures, docs):
         app.include_router(module.router)
     app.add_middleware(JsonBodyMiddleware)
     if settings.cors_origins:
