@@ -120,6 +120,20 @@ class LoadRun:
         """No answer, or an answer other than the one expected of a healthy API (2xx)."""
         return sum(1 for o in self.outcomes if not 200 <= o.status < 300)
 
+    def in_flight_at(self, t: float, slack_s: float = 0.0) -> list[Outcome]:
+        """The requests written to a connection by ``t + slack_s`` and not answered before ``t``
+        (the ones a process killed at ``t`` may take with it), whatever the run's length. A
+        retried request counts from its first try, which was due at ``intended``."""
+
+        def first_write(o: Outcome) -> float | None:
+            return o.intended if o.retried else o.sent
+
+        return [
+            o
+            for o in self.outcomes
+            if (w := first_write(o)) is not None and w <= t + slack_s and o.intended + o.latency_s >= t
+        ]
+
     def latency_ms(self, kinds: tuple[str, ...] | None = None) -> dict[str, float]:
         values = [o.latency_s for o in self.outcomes if o.status and (kinds is None or o.kind in kinds)]
         if not values:

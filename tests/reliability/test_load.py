@@ -23,6 +23,9 @@ from tests.reliability.conftest import StackFactory
 from tunedin_common.contract import ArtifactStore
 
 RATE_TOLERANCE = 0.97  # the generator must really have offered the asked rate
+# From the "kill" mark to the SIGKILL itself (finding the victim's pid): a request written in that
+# time was in flight at the kill too.
+KILL_SLACK_S = 0.25
 
 
 def test_sustained_mixed_load(
@@ -99,10 +102,15 @@ def test_worker_sigkill_under_load(
         headers=api.headers,
     )
     summary = run.summary()
-    ratio = run.failed() / max(len(run.outcomes), 1)
+    kill_at = run.marks["kill"]
+    in_flight = run.in_flight_at(kill_at, KILL_SLACK_S)
+    in_flight_ids = {id(o) for o in in_flight}
+    failures = [o for o in run.outcomes if not 200 <= o.status < 300]
+    lost_in_flight = [o for o in failures if id(o) in in_flight_ids]
+    other_failures = [o for o in failures if id(o) not in in_flight_ids]
     after = api.worker_pids()
     ready = httpx.get(f"{api.base}/readyz", timeout=5).status_code
-    passed = ratio <= 0.001 and replaced[0] is not None and summary["5xx"] == 0 and ready == 200
+    passed = not other_failures and replaced[0] is not None and summary["5xx"] == 0 and ready == 200
     report.record(
         "fault: gunicorn worker SIGKILLed under load",
         passed,
@@ -111,21 +119,26 @@ def test_worker_sigkill_under_load(
         workers_before=before,
         workers_after=after,
         replaced_after_s=replaced[0],
-        failed_bound_pct=0.1,
+        in_flight_at_kill=len(in_flight),
+        lost_in_flight=len(lost_in_flight),
+        failed_otherwise=len(other_failures),
+        bound="only requests in flight at the kill may fail (GETs retried once on a new connection)",
         failures_from_kill_s=[
             (
-                round((o.sent if o.sent is not None else o.intended) - run.marks["kill"], 3),
+                round((o.sent if o.sent is not None else o.intended) - kill_at, 3),
                 o.kind,
                 o.status,
                 o.error,
                 o.retried,
             )
-            for o in run.outcomes
-            if not 200 <= o.status < 300
+            for o in failures
         ][:20],
     )
     assert replaced[0] is not None, f"the master did not replace worker {killed[0]}: {after}"
-    assert ratio <= 0.001, f"{run.failed()} of {len(run.outcomes)} requests failed: {summary}"
+    assert not other_failures, (
+        f"{len(other_failures)} requests not in flight at the kill failed: "
+        f"{[(o.kind, o.status, o.error) for o in other_failures[:10]]}"
+    )
     assert summary["5xx"] == 0, summary
     assert ready == 200
 
