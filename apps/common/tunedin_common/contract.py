@@ -11,6 +11,8 @@ $ARTIFACTS/
   models/<model_id>/       user_embeddings.npy item_embeddings.npy users.parquet items.parquet
                            metrics.json index.faiss index.json manifest.json
   CURRENT                  the model id the API serves, replaced atomically
+  experiment.json          the running or last champion/challenger experiment
+                           (tunedin_common.experiments.record), replaced atomically like CURRENT
   cache/                   downloaded source archives (safe to delete)
   checkpoints/<run_key>/   training state of an unfinished run, removed when its model is written;
                            its dataset_id file names the dataset the run trains on
@@ -52,6 +54,7 @@ SCHEMA_VERSION: Literal[1] = 1
 DATASETS_DIR = "datasets"
 MODELS_DIR = "models"
 CURRENT_FILE = "CURRENT"
+EXPERIMENT_FILE = "experiment.json"  # the running or last experiment, replaced atomically
 CACHE_DIR = "cache"  # downloads, keyed by sha256; safe to delete
 CHECKPOINTS_DIR = "checkpoints"  # resumable training state, one folder per run key
 CHECKPOINT_DATASET_FILE = "dataset_id"  # in a checkpoint folder: the dataset id of its run
@@ -484,6 +487,10 @@ class ArtifactStore:
     @property
     def current_file(self) -> Path:
         return self.root / CURRENT_FILE
+
+    @property
+    def experiment_file(self) -> Path:
+        return self.root / EXPERIMENT_FILE
 
     @property
     def cache_dir(self) -> Path:
