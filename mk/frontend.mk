@@ -4,6 +4,11 @@ FRONTEND := apps/frontend
 NPM ?= npm
 FRONTEND_STAMP := $(FRONTEND)/node_modules/.installed
 FRONTEND_SCHEMA := $(FRONTEND)/src/api/schema.ts
+FRONTEND_BUILD := $(FRONTEND)/dist/index.html
+FRONTEND_BUILD_ENV := .cache/frontend/vite-env
+FRONTEND_BUILD_INPUTS := $(shell find $(FRONTEND)/src $(wildcard $(FRONTEND)/public) -type f) \
+  $(wildcard $(FRONTEND)/.env $(FRONTEND)/.env.*) $(addprefix $(FRONTEND)/,index.html package.json \
+  package-lock.json tsconfig.json vite.config.ts)
 # Dumps the API's OpenAPI schema from the app itself (no server, no model needed).
 define dump_openapi
 	$(PY) -c 'import json; from tunedin_api.main import create_app; print(json.dumps(create_app().openapi()))' > $(1)
@@ -19,8 +24,21 @@ $(FRONTEND_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
 	touch $@
 
 .PHONY: frontend-build
-frontend-build: frontend-setup ## Type-check and build the static app into apps/frontend/dist (VITE_API_BASE=URL, default /api)
+frontend-build: $(FRONTEND_BUILD) ## Type-check and build the static app into apps/frontend/dist (VITE_API_BASE=URL, default /api); skipped when nothing it is built from changed
+
+# The build is remade only when a source, the config, the locked packages or a VITE_* variable
+# (what vite bakes into the bundle) changed since the last one.
+$(FRONTEND_BUILD): $(FRONTEND_BUILD_INPUTS) $(FRONTEND_BUILD_ENV) $(FRONTEND_STAMP)
 	cd $(FRONTEND) && $(NPM) run build
+
+# Rewritten only when the VITE_* variables differ from the last build's, so its date says when.
+$(FRONTEND_BUILD_ENV): FORCE
+	@mkdir -p $(@D)
+	@env | grep '^VITE_' | sort > $@.new || true
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+.PHONY: FORCE
+FORCE:
 
 .PHONY: frontend-dev
 frontend-dev: frontend-setup ## Vite dev server; /api is proxied to TUNEDIN_API_URL (default http://127.0.0.1:8000)
