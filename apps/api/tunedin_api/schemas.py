@@ -32,9 +32,13 @@ class FeedbackIn(Strict):
     event: Literal["play", "like", "skip"]
 
 
+LASTFM_URL = "The artist's Last.fm page (from the dataset's artists.dat), when it has one."
+
+
 class Item(BaseModel):
     artist_id: int
     name: str
+    url: str | None = Field(description=LASTFM_URL)
     score: float = Field(description="Relevance after reranking (popularity for `popular`).")
     tags: list[str]
     reason: str
@@ -62,8 +66,13 @@ class SimilarOut(BaseModel):
 class ArtistOut(BaseModel):
     artist_id: int
     name: str
+    url: str | None = Field(description=LASTFM_URL)
     tags: list[str]
     listeners: int
+
+
+class TopArtistOut(ArtistOut):
+    plays: int = Field(description="The user's plays of the artist in the model's data.")
 
 
 class ArtistSearchOut(BaseModel):
@@ -81,7 +90,7 @@ class HistoryEventOut(BaseModel):
 class HistoryOut(BaseModel):
     user_id: int
     events: list[HistoryEventOut] = Field(description="Recent feedback events, newest first.")
-    top_artists: list[ArtistOut] = Field(description="Most played artists in the model's data.")
+    top_artists: list[TopArtistOut] = Field(description="Most played artists in the model's data.")
     complete: bool = Field(description="False when Redis is unreachable: recent events are unknown.")
 
 

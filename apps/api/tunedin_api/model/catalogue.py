@@ -13,6 +13,10 @@ from tunedin_api.model.name_search import NameIndex
 MAX_TAGS = 5  # tags per artist the reranker compares (items.parquet keeps the top ones first)
 
 
+def _url(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def _tag_list(value: object) -> list[str]:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return []
@@ -28,6 +32,7 @@ class Catalogue:
     artist_ids: np.ndarray
     row_of: dict[int, int]
     names: list[str]
+    urls: list[str | None]  # the artist's Last.fm page (artists.dat's url), when the data has one
     tags: list[list[str]]
     tag_ids: np.ndarray
     tag_index: dict[str, int]
@@ -42,6 +47,11 @@ class Catalogue:
     def from_items(cls, items: pd.DataFrame) -> Catalogue:
         artist_ids = items["artist_id"].to_numpy(np.int64)
         names = [str(name) for name in items["name"].tolist()]
+        urls: list[str | None] = (
+            [_url(value) for value in items["url"].tolist()]
+            if "url" in items.columns
+            else [None] * len(names)
+        )
         tags = [_tag_list(value) for value in items["top_tags"].tolist()]
         tag_index: dict[str, int] = {}
         tag_ids = np.full((len(tags), MAX_TAGS), -1, dtype=np.int32)
@@ -62,6 +72,7 @@ class Catalogue:
             artist_ids=artist_ids,
             row_of={int(a): row for row, a in enumerate(artist_ids.tolist())},
             names=names,
+            urls=urls,
             tags=tags,
             tag_ids=tag_ids,
             tag_index=tag_index,

@@ -10,10 +10,12 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Listening:
-    """``items[indptr[u]:indptr[u+1]]``: item rows of user row ``u``, most played first."""
+    """``items[indptr[u]:indptr[u+1]]``: item rows of user row ``u``, most played first;
+    ``plays`` the same slice's play counts."""
 
     indptr: np.ndarray
     items: np.ndarray
+    plays: np.ndarray
 
     @classmethod
     def build(
@@ -28,7 +30,15 @@ class Listening:
         order = np.lexsort((-w, u))
         counts = np.bincount(u, minlength=len(user_row))
         indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        return cls(indptr=indptr, items=np.ascontiguousarray(i[order]))
+        return cls(
+            indptr=indptr,
+            items=np.ascontiguousarray(i[order]),
+            plays=np.ascontiguousarray(w[order].astype(np.int64)),
+        )
 
     def of(self, user_row: int) -> np.ndarray:
         return self.items[self.indptr[user_row] : self.indptr[user_row + 1]]
+
+    def plays_of(self, user_row: int) -> np.ndarray:
+        """Play counts of ``of(user_row)``, in the same order."""
+        return self.plays[self.indptr[user_row] : self.indptr[user_row + 1]]

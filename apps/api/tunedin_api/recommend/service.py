@@ -219,6 +219,7 @@ class Recommender:
             {
                 "artist_id": int(catalogue.artist_ids[row]),
                 "name": catalogue.names[row],
+                "url": catalogue.urls[row],
                 "score": round(float(score), 6),
                 "tags": catalogue.tags[row],
                 "reason": reason,

@@ -34,6 +34,7 @@ def artist_payload(model: LoadedModel, row: int) -> dict[str, Any]:
     return {
         "artist_id": int(catalogue.artist_ids[row]),
         "name": catalogue.names[row],
+        "url": catalogue.urls[row],
         "tags": catalogue.tags[row],
         "listeners": int(catalogue.listeners[row]),
     }

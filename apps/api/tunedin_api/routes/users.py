@@ -41,11 +41,14 @@ async def history(user: AboutUser) -> Any:
     ]
     row = user.row
     top = model.listening.of(row)[:TOP_ARTISTS].tolist() if row is not None else []
+    plays = model.listening.plays_of(row)[:TOP_ARTISTS].tolist() if row is not None else []
     return OrjsonResponse(
         {
             "user_id": user.user_id,
             "events": events,
-            "top_artists": [artist_payload(model, r) for r in top],
+            "top_artists": [
+                {**artist_payload(model, r), "plays": n} for r, n in zip(top, plays, strict=True)
+            ],
             "complete": recent.available,
         }
     )

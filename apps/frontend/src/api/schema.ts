@@ -265,6 +265,11 @@ export interface components {
             artist_id: number;
             /** Name */
             name: string;
+            /**
+             * Url
+             * @description The artist's Last.fm page (from the dataset's artists.dat), when it has one.
+             */
+            url: string | null;
             /** Tags */
             tags: string[];
             /** Listeners */
@@ -565,7 +570,7 @@ export interface components {
              * Top Artists
              * @description Most played artists in the model's data.
              */
-            top_artists: components["schemas"]["ArtistOut"][];
+            top_artists: components["schemas"]["TopArtistOut"][];
             /**
              * Complete
              * @description False when Redis is unreachable: recent events are unknown.
@@ -578,6 +583,11 @@ export interface components {
             artist_id: number;
             /** Name */
             name: string;
+            /**
+             * Url
+             * @description The artist's Last.fm page (from the dataset's artists.dat), when it has one.
+             */
+            url: string | null;
             /**
              * Score
              * @description Relevance after reranking (popularity for `popular`).
@@ -892,6 +902,27 @@ export interface components {
             model_id: string;
             /** Items */
             items: components["schemas"]["Item"][];
+        };
+        /** TopArtistOut */
+        TopArtistOut: {
+            /** Artist Id */
+            artist_id: number;
+            /** Name */
+            name: string;
+            /**
+             * Url
+             * @description The artist's Last.fm page (from the dataset's artists.dat), when it has one.
+             */
+            url: string | null;
+            /** Tags */
+            tags: string[];
+            /** Listeners */
+            listeners: number;
+            /**
+             * Plays
+             * @description The user's plays of the artist in the model's data.
+             */
+            plays: number;
         };
         /**
          * TrainingCurvePoint
