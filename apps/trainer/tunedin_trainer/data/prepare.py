@@ -1,5 +1,9 @@
 """The prepare-data stage: source → checked tables → split → a dataset directory.
 
+The source is the HetRec files or your own interactions (and items) tables (``inputs.py``,
+docs/own-data.md); both give the same dataset files. The split is the seeded per-user draw
+(``split.py``) or, for tables with timestamps, each user's latest pairs (``temporal_split.py``).
+
 The dataset id is a content address of the source bytes and the split parameters, so a
 rerun with the same inputs finds its dataset, verifies it and reuses it. Otherwise the
 dataset is built in a staging directory, ``dataset.json`` is written last, and the directory
@@ -20,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from tunedin_common.contract import (
     ARTISTS_FILE,
     DATASET_FILES,
@@ -36,8 +42,7 @@ from tunedin_common.contract import (
     utcnow,
     write_manifest,
 )
-from tunedin_trainer.data.parse import parse_files
-from tunedin_trainer.data.source import SourceData, load_source
+from tunedin_trainer.data.inputs import Input, load_input
 from tunedin_trainer.data.split import split_interactions
 from tunedin_trainer.data.tables import (
     ARTISTS_SCHEMA,
@@ -51,6 +56,7 @@ from tunedin_trainer.data.tables import (
     write_table,
 )
 from tunedin_trainer.data.tags import top_tags
+from tunedin_trainer.data.temporal_split import temporal_split
 from tunedin_trainer.erasure.exclude import exclude_erased
 from tunedin_trainer.erasure.stages import after_prepare, suppression_for
 from tunedin_trainer.erasure.suppression import Suppression
@@ -79,6 +85,8 @@ def split_params(settings: Settings, suppression: Suppression | None = None) -> 
         "min_user_interactions": settings.min_user_interactions,
         "top_tags": settings.top_tags,
     }
+    if settings.split_strategy != "random":  # random ids stay as they were before there was a choice
+        params["split_strategy"] = settings.split_strategy
     if suppression is not None:
         params["erased_subjects_sha256"] = suppression.digest
     return params
@@ -87,9 +95,7 @@ def split_params(settings: Settings, suppression: Suppression | None = None) -> 
 def prepare_dataset(settings: Settings, store: ArtifactStore, force: bool = False) -> PrepareResult:
     """Build the dataset for ``settings`` (or reuse a verified one unless ``force``)."""
     started = time.perf_counter()
-    source = load_source(
-        settings.data_source, settings.data_sha256, store.cache_dir, settings.download_timeout_s
-    )
+    source = load_input(settings, store.cache_dir)
     suppression = suppression_for(store, settings)
     params = split_params(settings, suppression)
     dataset_id = dataset_id_for(source.sha256, params)
@@ -128,14 +134,32 @@ def _verified(store: ArtifactStore, dataset_id: str) -> DatasetManifest | None:
     return manifest
 
 
+def _split(interactions: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    if params.get("split_strategy", "random") == "temporal":
+        return temporal_split(
+            interactions,
+            test_fraction=params["test_fraction"],
+            valid_fraction=params["valid_fraction"],
+            min_user_interactions=params["min_user_interactions"],
+        )
+    return split_interactions(
+        interactions,
+        seed=params["seed"],
+        test_fraction=params["test_fraction"],
+        valid_fraction=params["valid_fraction"],
+        min_user_interactions=params["min_user_interactions"],
+    )
+
+
 def _build(
-    source: SourceData,
+    source: Input,
     params: dict[str, Any],
     dataset_id: str,
     stage: Path,
     suppression: Suppression | None,
 ) -> DatasetManifest:
-    raw = parse_files(source.files)
+    parsed = source.parse(params["top_tags"])
+    raw = parsed.raw
     excluded: dict[str, int] = {}
     if suppression is not None:
         raw, erased = exclude_erased(raw, suppression)
@@ -145,14 +169,8 @@ def _build(
             len(erased),
             len(suppression.subjects),
         )
-    tags = top_tags(raw.taggings, raw.tags, raw.artists["artist_id"], params["top_tags"])
-    split = split_interactions(
-        raw.interactions,
-        seed=params["seed"],
-        test_fraction=params["test_fraction"],
-        valid_fraction=params["valid_fraction"],
-        min_user_interactions=params["min_user_interactions"],
-    )
+    tags = parsed.tags or top_tags(raw.taggings, raw.tags, raw.artists["artist_id"], params["top_tags"])
+    split = _split(raw.interactions, params)
     users = build_users(raw.interactions, split, raw.friends)
     artists = build_artists(raw.artists, raw.interactions, tags.top_tags)
     friends = build_friends(raw.friends)
@@ -180,6 +198,7 @@ def _build(
         "tag_assignments_dropped": tags.dropped_taggings,
         "tagged_artists_dropped": tags.dropped_artists,
         "friend_pairs": 0 if raw.friends is None else len(raw.friends),
+        **parsed.counts,
         **excluded,
     }
     manifest = DatasetManifest(

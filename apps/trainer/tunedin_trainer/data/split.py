@@ -18,6 +18,13 @@ def _round_half_up(x: float) -> int:
     return int(np.floor(x + 0.5))
 
 
+def held_out_counts(n: int, test_fraction: float, valid_fraction: float) -> tuple[int, int]:
+    """How many of a user's ``n`` pairs go to test and to valid."""
+    n_test = max(1, _round_half_up(test_fraction * n))
+    n_valid = max(1, _round_half_up(valid_fraction * (n - n_test)))
+    return n_test, n_valid
+
+
 def split_interactions(
     interactions: pd.DataFrame,
     seed: int,
@@ -36,8 +43,7 @@ def split_interactions(
         block = np.full(n, "train", dtype=object)
         if n >= min_user_interactions:
             order = np.random.default_rng([seed, int(users[start])]).permutation(n)
-            n_test = max(1, _round_half_up(test_fraction * n))
-            n_valid = max(1, _round_half_up(valid_fraction * (n - n_test)))
+            n_test, n_valid = held_out_counts(n, test_fraction, valid_fraction)
             block[order[:n_test]] = "test"
             block[order[n_test : n_test + n_valid]] = "valid"
         labels[start:end] = block
