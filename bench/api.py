@@ -6,7 +6,7 @@ endpoint of the same app) the same way:
 
 * closed loop: Debian's ``wrk`` (2 threads, 32 connections, a Lua script picking a random user
   per request) gives requests/s at saturation;
-* open loop: ``bench.open_loop`` (uvloop, bare asyncio protocols) sends at a fixed rate
+* open loop: ``tests.support.load.open_loop`` (uvloop, bare asyncio protocols) sends at a fixed rate
   (1000 and 2000/s) over a pool of keep-alive connections. Each request has an *intended* start
   time on a fixed schedule and its latency is measured from that time, not from when a
   connection was free to send it, so a stalled server is charged for the whole queue behind the
@@ -29,7 +29,6 @@ import random
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,9 +38,10 @@ import numpy as np
 import pandas as pd
 import uvloop
 
-from bench.open_loop import Answer, Pool, request_bytes, run_to_end
-from tests.api.support import RedisServer, free_port
-from tests.keys_support import ApiKeys, make_test_keys
+from tests.support.api_stack import ApiStack
+from tests.support.keys import ApiKeys
+from tests.support.load.open_loop import Answer, Pool, request_bytes, run_to_end
+from tests.support.redis_server import RedisServer
 from tunedin_common.contract import MODEL_USERS_FILE, ArtifactStore
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -68,11 +68,6 @@ def _cpu_seconds(pids: list[int]) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total / TICKS
-
-
-def _server_pids(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [master, *map(int, children)]
 
 
 def wrk_command(port: int, path: str, users: list[int], key: str, script: str) -> list[str]:
@@ -105,7 +100,7 @@ def _wrk(port: int, path: str, users: list[int], pids: list[int], key: str) -> d
 
 
 async def _open_loop(port: int, paths: list[str], rate: int, key: str) -> dict[str, Any]:
-    """Fixed-rate open loop (``bench.open_loop``); also the generator's own CPU per request."""
+    """Fixed-rate open loop (``tests.support.load.open_loop``); also the generator's own CPU per request."""
     requests = [request_bytes("GET", path, headers=ApiKeys.bearer(key)) for path in paths]
     expected = rate * OPEN_SECONDS
     latencies: list[float] = []
@@ -139,46 +134,6 @@ async def _open_loop(port: int, paths: list[str], rate: int, key: str) -> dict[s
     }
 
 
-def api_env(artifacts: Path, redis_url: str, port: int, key_file: Path) -> dict[str, str]:
-    """The API's environment: this run's store, Redis, port and key file, nothing else of ours."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TUNEDIN_")}
-    env.update(
-        TUNEDIN_ARTIFACTS=str(artifacts),
-        TUNEDIN_REDIS_URL=redis_url,
-        TUNEDIN_PORT=str(port),
-        TUNEDIN_WORKERS="2",
-        TUNEDIN_LOG_FORMAT="json",
-        TUNEDIN_API_KEYS_FILE=str(key_file),
-        TUNEDIN_RATE_LIMIT_KEY=KEY_RATE_LIMIT,
-    )
-    return env
-
-
-def _start_api(artifacts: Path, redis_url: str, port: int, key_file: Path) -> subprocess.Popen[bytes]:
-    env = api_env(artifacts, redis_url, port, key_file)
-    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    log = SERVER_LOG.open("wb")
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    conf = str(REPO / "apps/api/tunedin_api/gunicorn_conf.py")
-    return subprocess.Popen(
-        [gunicorn, "-c", conf, "tunedin_api.main:create_app()"], env=env, stdout=log, stderr=log
-    )
-
-
-def _wait_ready(port: int) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the API did not become ready; see {SERVER_LOG}")
-
-
 def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: run scripts/install-system-deps.sh")
@@ -188,15 +143,17 @@ def main() -> None:
         raise SystemExit(f"no published model in {store.root}: run make pipeline first")
     users = pd.read_parquet(store.model_dir(model_id) / MODEL_USERS_FILE)["user_id"].astype(int).tolist()
     RESULTS.mkdir(exist_ok=True)
-    keys_dir = tempfile.TemporaryDirectory(prefix="bench-api-keys-")
-    keys = make_test_keys(Path(keys_dir.name))
+    workdir = tempfile.TemporaryDirectory(prefix="bench-api-")
     redis = RedisServer()
     redis.start()
-    port = free_port()
-    server = _start_api(store.root, redis.url, port, keys.file)
+    api = ApiStack(
+        store.root, redis.url, Path(workdir.name), test_knobs=False, TUNEDIN_RATE_LIMIT_KEY=KEY_RATE_LIMIT
+    )
+    keys, port = api.keys, api.port
     try:
-        _wait_ready(port)
-        pids = _server_pids(server.pid)
+        api.start()
+        assert api.process is not None
+        pids = [api.process.pid, *api.worker_pids()]
         rng = random.Random(0)
         paths = [f"/v1/users/{rng.choice(users)}/recommendations" for _ in range(5000)]
         _wrk(port, "/v1/users/{user}/recommendations", users, pids, keys.admin)  # warm-up, discarded
@@ -212,10 +169,12 @@ def main() -> None:
                 "open_loop": opened,
             }
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        api.stop()
         redis.stop()
-        keys_dir.cleanup()
+        if api.log_path.is_file():  # the server's log outlives the run's folder
+            SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(api.log_path, SERVER_LOG)
+        workdir.cleanup()
     (RESULTS / "api.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     (RESULTS / "api.md").write_text(_markdown(result), encoding="utf-8")
     print(_markdown(result))
@@ -227,7 +186,7 @@ def _markdown(result: dict[str, Any]) -> str:
         "",
         f"Model {result['model_id']} ({result['users']} users), {result['cpus']} CPUs, gunicorn 2 workers, "
         "real Redis, metrics + JSON logs + tracing + rate limits on. Closed loop: wrk -t2 -c32. "
-        f"Open loop: bench/open_loop.py (uvloop, bare asyncio protocols, {CONNECTIONS} "
+        f"Open loop: tests/support/load/open_loop.py (uvloop, bare asyncio protocols, {CONNECTIONS} "
         "keep-alive connections), latency from each request's intended send time (corrects "
         "coordinated omission); it runs on the same 2 CPUs, its CPU per request is in api.json.",
         "",

@@ -20,8 +20,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow.parquet as pq
 
-from tests.conftest import REPO_ROOT
+from tests.support.jobs import run_job_ok
 from tunedin_api.store.keys import ERASED_SET
 from tunedin_common import contract
 from tunedin_common.erasures import ERASURES_DIR, ErasureLedger, ErasureRequest, subject_of
@@ -75,24 +73,9 @@ def pipeline_env(root: Path, source_url: str, sha256: str) -> dict[str, str]:
     return env
 
 
-def run_job(module: str, env: dict[str, str], *args: str) -> str:
-    """``python -m jobs.<module>``; its stdout (a failure shows both outputs)."""
-    result = subprocess.run(
-        [sys.executable, "-m", f"jobs.{module}", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert result.returncode == 0, f"{module} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
 def run_pipeline(env: dict[str, str]) -> None:
     for stage in PIPELINE_STAGES:
-        run_job(stage, env)
+        run_job_ok(stage, env)
 
 
 def _user_column(name: str) -> bool:

@@ -7,17 +7,13 @@ directory, ``manifest.json`` (with the files' checksums) last, then a rename int
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
 
-from tests.conftest import REPO_ROOT
 from tunedin_common.contract import (
     ITEM_EMBEDDINGS_FILE,
     METRICS_FILE,
@@ -161,21 +157,6 @@ def make_models(store: ArtifactStore, count: int, **kwargs: Any) -> list[str]:
 def make_settings(store: ArtifactStore, **overrides: Any) -> Settings:
     """Trainer settings on ``store``: the defaults (and TUNEDIN_* of the shell), then ``overrides``."""
     return Settings(artifacts=store.root, **overrides)
-
-
-def run_job(job: str, artifacts: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """``python -m jobs.<job> ARGS`` on ``artifacts``, as a separate process, one faiss thread."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TUNEDIN_")}
-    clean.update(TUNEDIN_ARTIFACTS=str(artifacts), OMP_NUM_THREADS="1", **env)
-    return subprocess.run(
-        [sys.executable, "-m", f"jobs.{job}", *args],
-        cwd=REPO_ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:

@@ -15,8 +15,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from tests.api.support import RedisServer, published_store
-from tests.keys_support import ApiKeys, make_test_keys
+from tests.support.keys import ApiKeys, make_test_keys
+from tests.support.redis_server import RedisServer
+from tests.support.stores import published_store
 from tunedin_api.main import create_app
 from tunedin_api.settings import Settings
 from tunedin_common.contract import ArtifactStore

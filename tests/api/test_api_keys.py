@@ -19,8 +19,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from tests.api.auth_support import build_calls
 from tests.api.conftest import api_settings, open_client
-from tests.api.support import RedisServer
-from tests.keys_support import ApiKeys, add_key
+from tests.support.keys import ApiKeys, add_key
+from tests.support.redis_server import RedisServer
 from tunedin_api.keys.keyfile import Scope, hash_key
 from tunedin_common.contract import ArtifactStore
 

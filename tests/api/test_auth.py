@@ -14,8 +14,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from tests.api.auth_support import OPEN_PATHS, SCOPES, USER, build_calls, routed_operations, schema_operations
 from tests.api.conftest import api_settings, open_client
-from tests.api.support import RedisServer
-from tests.keys_support import ApiKeys
+from tests.support.keys import ApiKeys
+from tests.support.redis_server import RedisServer
 from tunedin_api.keys.keyfile import Scope
 from tunedin_common.contract import ArtifactStore
 

@@ -24,8 +24,8 @@ from tests.api.erasure_support import (
     state_of,
     stream,
 )
-from tests.api.support import RedisServer
 from tests.reasons_support import cited
+from tests.support.redis_server import RedisServer
 from tunedin_api.store import keys
 from tunedin_common.contract import ArtifactStore
 from tunedin_common.erasures import ERASURES_DIR, subject_of

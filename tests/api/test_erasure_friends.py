@@ -8,7 +8,7 @@ import re
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from tests.api.erasure_support import app_on, erase, recommendations, state_of
-from tests.api.support import RedisServer
+from tests.support.redis_server import RedisServer
 from tunedin_common.contract import ArtifactStore
 
 FRIENDS = re.compile(r"(\d+) of your friends plays? (.+)$")

@@ -11,7 +11,7 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from tests.api.erasure_support import USER, app_on, erase
-from tests.api.support import RedisServer
+from tests.support.redis_server import RedisServer
 from tunedin_common.contract import ArtifactStore, atomic_write_bytes, utcnow
 from tunedin_common.erasures import ErasureLedger, ErasureProgress
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from tests.api.conftest import api_settings, open_client
-from tests.api.support import RedisServer, train_indexed_model, trainer_settings
+from tests.support.redis_server import RedisServer
+from tests.support.stores import train_indexed_model, trainer_settings
 from tunedin_common.contract import ITEM_EMBEDDINGS_FILE, ArtifactStore, atomic_write_bytes
 from tunedin_trainer.publish.stage import publish
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 from tests.api.conftest import KEYS
-from tests.api.support import RedisServer
 from tests.conftest import REPO_ROOT
+from tests.support.redis_server import RedisServer
 from tunedin_api.keys.keyfile import Scope
 from tunedin_common.contract import ArtifactStore
 

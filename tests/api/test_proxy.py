@@ -12,9 +12,9 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import ValidationError
 
-from bench.reliability import ApiStack
 from tests.api.conftest import api_settings, open_client
-from tests.api.support import RedisServer
+from tests.support.api_stack import ApiStack
+from tests.support.redis_server import RedisServer
 from tunedin_api.settings import Settings
 from tunedin_common.contract import ArtifactStore
 

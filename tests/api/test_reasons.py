@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.support import RedisServer
 from tests.reasons_support import cited
+from tests.support.redis_server import RedisServer
 from tunedin_api.model.catalogue import Catalogue
 from tunedin_api.model.friends import FriendPlays
 from tunedin_api.model.listening import Listening

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from tests.api.conftest import api_settings, open_client
-from tests.api.support import RedisServer
+from tests.support.redis_server import RedisServer
 from tunedin_api.model.loaded import load_model
 from tunedin_api.model.search_cache import SearchCache
 from tunedin_api.recommend import service

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from tests.api.conftest import api_settings, open_client
-from tests.api.support import RedisServer
+from tests.support.redis_server import RedisServer
 from tunedin_common.contract import ArtifactStore
 
 ROUTE = "/v1/users/{user_id}/recommendations"

@@ -24,7 +24,7 @@ import pytest
 from tests.chart.support import Obj, one, pipeline_job_specs, render, secret_values
 from tests.conftest import ARCHIVE_NAME, REPO_ROOT, find_test_data
 from tests.images.engine import PodRun, docker, logs
-from tests.polling import wait_until
+from tests.support.polling import wait_until
 
 RELEASE_PREFIX = "tunedin"  # tests.chart.support.RELEASE renders names tunedin-*
 LOCAL_BASE_IMAGE = os.environ.get("LOCAL_BASE_IMAGE", "localbase/python:3.11-slim-bookworm")

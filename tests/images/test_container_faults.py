@@ -13,7 +13,7 @@ import pytest
 
 from tests.images.engine import docker
 from tests.images.flow import KNOWN_USER, Flow, http_get, http_post_json
-from tests.polling import wait_until
+from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ import pytest
 from tests.chart.support import Obj, by_kind, one
 from tests.images.engine import PodRun, docker
 from tests.images.flow import KNOWN_USER, RELEASE_PREFIX, SIZES_REPORT, Flow, http_get, published_port
-from tests.polling import wait_until
+from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.slow
 

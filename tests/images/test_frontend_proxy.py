@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.polling import wait_until
+from tests.support.polling import wait_until
 
 NGINX_DIR = REPO_ROOT / "apps" / "frontend" / "nginx"
 NGINX_CACHE = REPO_ROOT / ".cache" / "tools" / "nginx"

@@ -22,8 +22,6 @@ import pandas as pd
 import pytest
 import redis
 
-from bench.reliability import ApiStack
-from tests.api.support import RedisServer
 from tests.conftest import ARCHIVE_NAME
 from tests.erasure_support import (
     KEY,
@@ -31,13 +29,15 @@ from tests.erasure_support import (
     pipeline_env,
     redis_findings,
     redis_types,
-    run_job,
     run_pipeline,
     scanned_kinds,
 )
-from tests.polling import wait_until
 from tests.prepare_support import http_server
 from tests.reasons_support import cited
+from tests.support.api_stack import ApiStack
+from tests.support.jobs import run_job_ok
+from tests.support.polling import wait_until
+from tests.support.redis_server import RedisServer
 from tunedin_api.store.keys import ERASED_SET, FEEDBACK_STREAM, RATE_LIMIT_PREFIX
 from tunedin_common import contract
 from tunedin_common.contract import ArtifactStore
@@ -145,7 +145,7 @@ def _ledger_complete(
     assert progress.models_removed == [first_model]
     assert progress.datasets_removed == [first_dataset]
     assert f"{contract.CACHE_DIR}/{OFFICIAL_SHA256}.zip" in progress.other_files_removed
-    status = run_job("erasures", env, "status")
+    status = run_job_ok("erasures", env, "status")
     [row] = [line for line in status.splitlines() if line.startswith(erasure_id)]
     assert row.split()[-1] == "complete" and "pending" not in row
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ARCHIVE_NAME
-from tests.erasure_support import run_job
+from tests.support.jobs import run_job_ok
 from tunedin_common import contract
 from tunedin_common.contract import ArtifactStore
 
@@ -37,7 +37,7 @@ def pipeline(
         "TUNEDIN_COLD_START_EVAL_USERS": "100",
     }
     for stage in ("prepare_data", "train", "build_index", "publish"):
-        run_job(stage, env)
+        run_job_ok(stage, env)
     return ArtifactStore(root), env
 
 
@@ -112,9 +112,9 @@ def test_stages_are_idempotent(pipeline: tuple[ArtifactStore, dict[str, str]]) -
     store, env = pipeline
     served = store.read_current()
     before = {p: p.stat().st_mtime_ns for p in store.root.rglob("*.parquet")}
-    run_job("prepare_data", env)
-    run_job("build_index", env)
-    run_job("publish", env)
+    run_job_ok("prepare_data", env)
+    run_job_ok("build_index", env)
+    run_job_ok("publish", env)
     assert store.read_current() == served
     assert {p: p.stat().st_mtime_ns for p in store.root.rglob("*.parquet")} == before
     assert len(store.complete_dataset_ids()) == 1

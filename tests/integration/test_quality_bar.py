@@ -15,7 +15,7 @@ import pytest
 
 from tests.cold_start_check import served_and_raw_recall
 from tests.conftest import ARCHIVE_NAME
-from tests.erasure_support import run_job
+from tests.support.jobs import run_job_ok
 from tunedin_common import contract
 from tunedin_common.contract import ArtifactStore, MetricsReport
 
@@ -33,9 +33,9 @@ def trained(tmp_path_factory: pytest.TempPathFactory, shared_data_dir: Path) -> 
         if not key.startswith("TUNEDIN_") or key == "TUNEDIN_TEST_DATA"
     }
     env |= {"TUNEDIN_ARTIFACTS": str(root), "TUNEDIN_DATA_SOURCE": str(shared_data_dir / ARCHIVE_NAME)}
-    run_job("prepare_data", env)
-    run_job("train", env, "--no-progress")
-    run_job("build_index", env)
+    run_job_ok("prepare_data", env)
+    run_job_ok("train", env, "--no-progress")
+    run_job_ok("build_index", env)
     store = ArtifactStore(root)
     (model_id,) = store.model_ids()
     return store, model_id

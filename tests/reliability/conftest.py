@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.key_leaks import every_key, key_leaks
-from bench.mixed_load import Catalogue
-from bench.reliability import ApiStack, Cleanup, DurableRedis, Report, Scale, clone_store, prepare_source
+from tests.support.api_stack import ApiStack, Cleanup
+from tests.support.key_leaks import every_key, key_leaks
+from tests.support.load.mixed_load import Catalogue
+from tests.support.redis_server import DurableRedis
+from tests.support.reliability_report import Report, Scale
+from tests.support.stores import clone_store, prepare_source
 from tunedin_common.contract import ArtifactStore
 
 
@@ -82,7 +85,7 @@ def start_stack(
         server = DurableRedis(tmp_path / "redis")
         server.start()
         cleanup.add(server)
-        api = ApiStack(store.root, server.url, tmp_path / "api", multiproc_env, **env)
+        api = ApiStack(store.root, server.url, tmp_path / "api", multiproc_env, test_knobs=True, **env)
         cleanup.add(api)
         started.append(api)
         stacks.started.append(api)

@@ -11,10 +11,11 @@ from typing import Any
 
 import httpx
 
-from bench.mixed_load import Action, Catalogue, LoadRun, run_load
-from bench.per_worker import WorkerAnswer, ask_each_worker
-from bench.reliability import ApiStack, Report, Scale
 from tests.reliability.conftest import StackFactory
+from tests.support.api_stack import ApiStack
+from tests.support.load.mixed_load import Action, Catalogue, LoadRun, run_load
+from tests.support.load.per_worker import WorkerAnswer, ask_each_worker
+from tests.support.reliability_report import Report, Scale
 
 VICTIMS = 3
 FOCUS_SHARE = 0.2  # of the recommendation requests, for the users to be erased

@@ -17,9 +17,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.mixed_load import Catalogue
-from bench.reliability import PSEUDONYM_KEY, Report, Scale
 from tests.reliability.conftest import StackFactory
+from tests.support.api_stack import PSEUDONYM_KEY
+from tests.support.load.mixed_load import Catalogue
+from tests.support.reliability_report import Report, Scale
 from tunedin_api.auth import REALM
 from tunedin_api.keys.keyfile import Scope, new_key, read_key_file
 from tunedin_common.contract import ArtifactStore

@@ -12,21 +12,13 @@ from typing import Any
 import httpx
 import redis
 
-from bench.key_leaks import access_key_ids, every_key, key_leaks, read_texts
-from bench.mixed_load import Catalogue
-from bench.reliability import (
-    PSEUDONYM_KEY,
-    REDIS_PASSWORD,
-    ApiStack,
-    DurableRedis,
-    Report,
-    Scale,
-    iter_redis_dump,
-    metric,
-    scrape,
-)
-from tests.keys_support import ApiKeys
 from tests.reliability.conftest import StackFactory, Stacks
+from tests.support.api_stack import PSEUDONYM_KEY, ApiStack, metric, scrape
+from tests.support.key_leaks import access_key_ids, every_key, key_leaks, read_texts
+from tests.support.keys import ApiKeys
+from tests.support.load.mixed_load import Catalogue
+from tests.support.redis_server import REDIS_PASSWORD, DurableRedis, iter_redis_dump
+from tests.support.reliability_report import Report, Scale
 from tunedin_api.keys.keyfile import new_key, read_key_file
 from tunedin_api.store import keys
 from tunedin_common.contract import ArtifactStore

@@ -8,18 +8,11 @@ import time
 
 import httpx
 
-from bench.mixed_load import Catalogue, rss_growth, run_load
-from bench.reliability import (
-    ApiStack,
-    Report,
-    Scale,
-    clone_model,
-    corrupt_model,
-    metric,
-    point_current,
-    scrape,
-)
 from tests.reliability.conftest import StackFactory
+from tests.support.api_stack import ApiStack, metric, scrape
+from tests.support.load.mixed_load import Catalogue, rss_growth, run_load
+from tests.support.reliability_report import Report, Scale
+from tests.support.stores import clone_model, corrupt_model, point_current
 from tunedin_common.contract import ArtifactStore
 
 RATE_TOLERANCE = 0.97  # the generator must really have offered the asked rate

@@ -6,16 +6,16 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bench.reliability import REPO, Report, Scale, point_current
-from tests.api.support import published_store
 from tests.reliability.conftest import StackFactory
+from tests.support.jobs import job_env, start_job
+from tests.support.reliability_report import Report, Scale
+from tests.support.stores import point_current, published_store
 from tunedin_common.contract import ArtifactStore, ContractError, MetricsReport
 from tunedin_trainer.training.checkpoint import STATE_FILE
 
@@ -32,17 +32,8 @@ TRAIN_ENV = {
 
 
 def _job(job: str, artifacts: Path, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TUNEDIN_")}
-    env.update(TUNEDIN_ARTIFACTS=str(artifacts), OMP_NUM_THREADS="1", **TRAIN_ENV)
-    env["TUNEDIN_ABLATIONS_REPORT"] = str(artifacts / "no-ablations.json")
-    return subprocess.Popen(
-        [sys.executable, "-m", f"jobs.{job}", *args],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    env = job_env(artifacts, TUNEDIN_ABLATIONS_REPORT=str(artifacts / "no-ablations.json"), **TRAIN_ENV)
+    return start_job(job, env, *args)
 
 
 def _finish(proc: subprocess.Popen[str], timeout_s: float = 300) -> str:

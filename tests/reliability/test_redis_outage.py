@@ -10,9 +10,10 @@ from typing import Any
 import httpx
 import orjson
 
-from bench.mixed_load import Catalogue, run_load
-from bench.reliability import PSEUDONYM_KEY, Report, Scale, cache_hit_ratio, scrape
 from tests.reliability.conftest import StackFactory
+from tests.support.api_stack import PSEUDONYM_KEY, cache_hit_ratio, scrape
+from tests.support.load.mixed_load import Catalogue, run_load
+from tests.support.reliability_report import Report, Scale
 from tunedin_api.store import keys
 
 READS = ("recommendations", "similar", "search")

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from tests.keys_support import ApiKeys
+from tests.support.keys import ApiKeys
 from tunedin_api.keys.keyfile import PREFIX, hash_key, parse_key
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.erasure_support import DEADLINE, KEY, record_erasure
-from tests.factories import run_job
+from tests.support.jobs import job_env, run_job
 from tunedin_common.contract import ArtifactStore
 from tunedin_common.erasures import ErasureLedger
 from tunedin_trainer.erasure.progress import record_progress
@@ -68,9 +68,9 @@ def test_status_table_shows_each_step_or_pending(store: ArtifactStore) -> None:
 
 
 def test_status_cli_prints_the_ledger(store: ArtifactStore) -> None:
-    empty = run_job("erasures", store.root, "status")
+    empty = run_job("erasures", job_env(store.root), "status")
     assert empty.returncode == 0 and "no erasures in" in empty.stdout
     request = record_erasure(store.root, 2)
-    result = run_job("erasures", store.root, "status")
+    result = run_job("erasures", job_env(store.root), "status")
     assert result.returncode == 0, result.stderr
     assert request.erasure_id in result.stdout and "1 erasure(s), 1 not complete" in result.stdout

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import pandas as pd
 import pytest
 
 import tunedin_trainer.training.model_writer as model_writer
-from tests.conftest import REPO_ROOT
+from tests.support.jobs import job_env, run_job
 from tests.train_support import synthetic_interactions, write_dataset
 from tunedin_common.contract import (
     HEADLINE_METRICS,
@@ -145,19 +144,8 @@ def test_the_ablation_table_is_copied_into_the_metrics(store: ArtifactStore) -> 
 
 
 def _cli(store: ArtifactStore, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TUNEDIN_")}
-    env.update(
-        {"TUNEDIN_ARTIFACTS": str(store.root), **{f"TUNEDIN_{k.upper()}": str(v) for k, v in FAST.items()}}
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "jobs.train", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    env = job_env(store.root, **{f"TUNEDIN_{k.upper()}": str(v) for k, v in FAST.items()})
+    return run_job("train", env, *args, timeout_s=300)
 
 
 def test_cli_trains_and_prints_the_metrics_table(store: ArtifactStore, tmp_path: Path) -> None:
@@ -177,12 +165,6 @@ def test_cli_without_a_dataset_fails_in_one_line(store: ArtifactStore) -> None:
 
 
 def test_cli_help_lists_the_options() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "jobs.train", "--help"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_job("train", os.environ, "--help", timeout_s=120)
     assert result.returncode == 0
     assert "--dataset-id" in result.stdout and "--refit" in result.stdout

@@ -1,7 +1,7 @@
 """Mixed open-loop traffic against the local stack: the request mix, the run, its summary.
 
 The mix (``MIX``) is drawn over real users, artists and name prefixes of the served model. The
-generator is ``bench.open_loop``'s pool of keep-alive connections (bare asyncio protocols under
+generator is ``tests.support.load.open_loop``'s pool of keep-alive connections (bare asyncio protocols under
 uvloop): request ``i`` is due at ``start + i / rate`` and sent then whether or not earlier ones
 have answered; its latency runs from that due time, so a stalled server is charged for the
 whole queue behind the stall (no coordinated omission). With ``rate * 10`` requests pending
@@ -26,7 +26,7 @@ import orjson
 import pandas as pd
 import uvloop
 
-from bench.open_loop import Answer, Pool, request_bytes, run_to_end
+from tests.support.load.open_loop import Answer, Pool, request_bytes, run_to_end
 from tunedin_common.contract import MODEL_ITEMS_FILE, MODEL_USERS_FILE, ArtifactStore
 
 MIX = {"recommendations": 0.5, "similar": 0.2, "search": 0.15, "feedback": 0.15}
