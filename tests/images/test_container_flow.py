@@ -12,6 +12,7 @@ emptyDir mounts that `helm template` renders for it (see ``engine.PodRun``); the
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from typing import Any
@@ -59,6 +60,18 @@ def test_frontend_serves_the_app_and_proxies_health(flow: Flow) -> None:
         assert "immutable" in response.headers["Cache-Control"]
     status, health = http_get(f"{flow.frontend_url}/api/healthz")
     assert status == 200 and json.loads(health) == {"status": "ok"}
+
+
+def test_api_docs_through_the_frontend_proxy_load_only_its_own_assets(flow: Flow) -> None:
+    status, page = http_get(f"{flow.frontend_url}/api/docs")
+    assert status == 200 and b"SwaggerUIBundle" in page, page[:300]
+    assets = re.findall(r"""(?:src|href|url)\s*[=:]\s*["']([^"']+)["']""", page.decode())
+    assert assets and all(url.startswith("/api/") for url in assets), assets
+    for url in assets:
+        status, body = http_get(f"{flow.frontend_url}{url}")
+        assert status == 200 and len(body) > 100, url
+    status, _ = http_get(f"{flow.frontend_url}/api/")
+    assert status == 200  # / leads to the docs
 
 
 def test_api_uses_redis_and_exports_metrics(flow: Flow) -> None:

@@ -27,6 +27,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.support.polling import wait_until
+from tests.support.ports import free_port
 
 NGINX_DIR = REPO_ROOT / "apps" / "frontend" / "nginx"
 NGINX_CACHE = REPO_ROOT / ".cache" / "tools" / "nginx"
@@ -45,12 +46,6 @@ def _nginx() -> str:
         [deb] = download.glob("nginx_*.deb")
         subprocess.run(["dpkg-deb", "-x", str(deb), str(NGINX_CACHE)], check=True)
     return str(binary)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Echo(BaseHTTPRequestHandler):
@@ -104,7 +99,7 @@ def _config(tmp: Path, port: int) -> Path:
 class _Frontend:
     def __init__(self, tmp: Path, env: dict[str, str]) -> None:
         self.tmp = tmp
-        self.port = _free_port()
+        self.port = free_port()
         conf = _config(tmp, self.port)
         nginx = Path(_nginx())
         path = f"{nginx.parent}:{os.environ['PATH']}"

@@ -11,7 +11,6 @@ finds its pods by DNS, every 5 s. Queried through `kubectl port-forward`."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 from typing import Any
@@ -20,6 +19,7 @@ import httpx
 import yaml
 
 from tests.cluster.check.kube import Cluster, wait_until
+from tests.support.ports import free_port
 
 NAME = "tunedin-check-prometheus"
 IMAGE = "tunedin-test-prometheus:local"
@@ -180,7 +180,7 @@ class Prometheus:
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
-        self.port = _free_port()
+        self.port = free_port()
         self._forward: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Prometheus:
@@ -245,9 +245,3 @@ class Prometheus:
             every=3,
         )
         return time.monotonic() - started
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
