@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests import polling
+from tests.support import polling
 
 
 def tool(name: str) -> str:
