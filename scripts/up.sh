@@ -106,9 +106,11 @@ else
   echo "Redis: started on 127.0.0.1:$REDIS_PORT (pid ${pids[-1]}, data in ${STATE#"$PWD"/}/redis)"
 fi
 
-# ---- API (its key file is the one the frontend's key is listed in)
+# ---- API (its key file is the one the frontend's key is listed in). Its public prefix is /api,
+# where the frontend proxies it, so /api/docs on the frontend loads its schema and assets there;
+# the API answers without the prefix too (http://127.0.0.1:$API_PORT/docs).
 TUNEDIN_ARTIFACTS="$ARTIFACTS" TUNEDIN_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
-  TUNEDIN_HOST=127.0.0.1 TUNEDIN_PORT="$API_PORT" TUNEDIN_LOG_FORMAT="${TUNEDIN_LOG_FORMAT:-json}" \
+  TUNEDIN_ROOT_PATH="${TUNEDIN_ROOT_PATH:-/api}" TUNEDIN_HOST=127.0.0.1 TUNEDIN_PORT="$API_PORT" TUNEDIN_LOG_FORMAT="${TUNEDIN_LOG_FORMAT:-json}" \
   TUNEDIN_API_KEYS_FILE="$KEYS/api-keys.json" TUNEDIN_UP_KEYS_DIR="$KEYS" \
   bash scripts/local-keys.sh exec \
   .venv/bin/gunicorn -c apps/api/tunedin_api/gunicorn_conf.py 'tunedin_api.main:create_app()' \
@@ -133,7 +135,7 @@ cat <<EOT
 TunedIn is up (logs in ${LOGS#"$PWD"/}/):
   frontend      http://127.0.0.1:$WEB_PORT/
   API           http://127.0.0.1:$API_PORT/v1/model   (through the frontend, which adds its key: http://127.0.0.1:$WEB_PORT/api/v1/model)
-  API docs      http://127.0.0.1:$API_PORT/docs
+  API docs      http://127.0.0.1:$API_PORT/docs   (through the frontend: http://127.0.0.1:$WEB_PORT/api/docs)
   metrics       http://127.0.0.1:$API_PORT/metrics
   API keys      $admin_key (scope admin, yours), ${KEYS#"$PWD"/}/frontend.key (the frontend's); more: .venv/bin/python -m tunedin_api.keys --help
   try           curl -H "Authorization: Bearer \$(cat $admin_key)" 'http://127.0.0.1:$API_PORT/v1/users/2/recommendations?k=10'
