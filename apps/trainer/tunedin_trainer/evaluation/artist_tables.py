@@ -34,5 +34,6 @@ def cold_start_table(report: ColdStartReport, metric: str = "recall@20") -> str:
         lam, beta = method.params.get("lambda", 0.0), method.params.get("beta", 0.0)
         mark = " *" if (method.method, lam, beta) == served and label != "mean_raw" else ""
         name = f"{label} ({params}){mark}"
-        rows.append(f"{name:<34}" + "".join(f"{method.test[str(k)][metric]:>9.4f}" for k in report.ks))
+        values = [method.test.get(str(k), {}).get(metric) for k in report.ks]  # none: no user had k seeds
+        rows.append(f"{name:<34}" + "".join(f"{'n/a':>9}" if v is None else f"{v:>9.4f}" for v in values))
     return "\n".join(rows)
