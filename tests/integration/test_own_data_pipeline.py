@@ -70,8 +70,9 @@ def test_publishes_a_servable_model_of_the_tables(pipeline: tuple[ArtifactStore,
     manifest = store.require_servable(model_id)
     assert (manifest.n_users, manifest.n_items) == (N_USERS - 1, N_ITEMS)
     items = pd.read_parquet(store.model_dir(model_id) / contract.MODEL_ITEMS_FILE)
-    assert items.set_index("artist_id").loc[101, "name"] == "Artist 1"
-    assert list(items.set_index("artist_id").loc[101, "top_tags"]) == ["group1", "synthetic"]
+    by_id = items.set_index("artist_id")
+    assert by_id.loc[101, "name"] == "Artist 1"
+    assert by_id["top_tags"].map(list)[101] == ["group1", "synthetic"]
     users = pd.read_parquet(store.model_dir(model_id) / contract.MODEL_USERS_FILE)
     assert sorted(users["user_id"]) == sorted(set(interactions["user"]) - {ERASED})
 
