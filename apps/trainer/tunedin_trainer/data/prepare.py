@@ -169,7 +169,9 @@ def _build(
             len(erased),
             len(suppression.subjects),
         )
-    tags = parsed.tags or top_tags(raw.taggings, raw.tags, raw.artists["artist_id"], params["top_tags"])
+    tags = parsed.tags
+    if tags is None:  # HetRec: counted from the users' tag assignments that are left
+        tags = top_tags(raw.taggings, raw.tags, raw.artists["artist_id"], params["top_tags"])
     split = _split(raw.interactions, params)
     users = build_users(raw.interactions, split, raw.friends)
     artists = build_artists(raw.artists, raw.interactions, tags.top_tags)
