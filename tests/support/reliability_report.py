@@ -82,7 +82,8 @@ class Report:
             f"Written by `{'make bench-reliability' if s.name == 'full' else 'make test-reliability'}` "
             f"({s.name} scale) on {payload['written_at']}, {payload['cpus']} CPUs, loopback only: "
             "gunicorn with 2 uvicorn workers, a real redis-server, a real model. Open-loop load "
-            "(tests/support/load/open_loop.py: bare asyncio protocols on uvloop, 128 keep-alive connections), "
+            "(tests/support/load/open_loop.py: bare asyncio protocols on uvloop, 128 keep-alive "
+            "connections), "
             "latency from each request's intended send time. Every /v1 request sends an API key "
             "(the stack's own key file: an admin key, one key per scope, a revoked key).",
             "",

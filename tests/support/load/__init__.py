@@ -1,1 +1,1 @@
-"""Load generation: the open-loop generator, the mixed traffic of the reliability checks, per-worker probes."""
+"""Load generation: the open-loop generator, the mixed traffic, per-worker probes."""
