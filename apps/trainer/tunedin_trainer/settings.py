@@ -46,6 +46,17 @@ class Settings(CommonSettings):
         "latest ones (needs a timestamp column; see docs/own-data.md).",
     )
 
+    # ---- the feedback loop (jobs.export_feedback, then prepare-data)
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="The API's Redis, whose feedback stream export-feedback reads.",
+    )
+    feedback_merge: bool = Field(
+        False, description="prepare-data merges the exported feedback into the train split."
+    )
+    feedback_play_weight: int = Field(1, ge=0, description="Plays a merged play event adds to its pair.")
+    feedback_like_weight: int = Field(5, ge=0, description="Plays a merged like event adds to its pair.")
+
     # ---- training
     dim: int = Field(64, ge=2, le=1024)
     layers: int = Field(3, ge=0, le=8)

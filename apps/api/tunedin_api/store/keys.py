@@ -3,10 +3,10 @@ deleting a user is one SCAN; the anonymised feedback log is one stream."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+# The feedback log's stream and the pseudonym it names users by are defined with the log.
+from tunedin_common.feedback_log import FEEDBACK_STREAM as FEEDBACK_STREAM
+from tunedin_common.feedback_log import pseudonym as pseudonym
 
-FEEDBACK_STREAM = "tunedin:feedback"
 RATE_LIMIT_PREFIX = "tunedin:ratelimit"
 FORGET_CHANNEL = "tunedin:forget"  # pub/sub: user ids every API process drops from its caches
 
@@ -21,11 +21,6 @@ def history(user_id: int) -> str:
 
 def embedding(user_id: int, model_id: str) -> str:
     return f"{user_prefix(user_id)}emb:{model_id}"
-
-
-def pseudonym(key: bytes, user_id: int) -> str:
-    """Keyed hash of a user id: stable for the log, not reversible without the key."""
-    return hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 # The subjects (keyed pseudonyms, never ids) of every erased user: what each request about a user

@@ -42,6 +42,7 @@ from tunedin_common.contract import (
     utcnow,
     write_manifest,
 )
+from tunedin_common.erasures import require_key
 from tunedin_trainer.data.inputs import Input, load_input
 from tunedin_trainer.data.split import split_interactions
 from tunedin_trainer.data.tables import (
@@ -60,6 +61,8 @@ from tunedin_trainer.data.temporal_split import temporal_split
 from tunedin_trainer.erasure.exclude import exclude_erased
 from tunedin_trainer.erasure.stages import after_prepare, suppression_for
 from tunedin_trainer.erasure.suppression import Suppression
+from tunedin_trainer.feedback.export import purge_erased
+from tunedin_trainer.feedback.merge import FeedbackInput, FeedbackWeights, load_feedback, merge_feedback
 from tunedin_trainer.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,8 +79,11 @@ class PrepareResult:
     seconds: float
 
 
-def split_params(settings: Settings, suppression: Suppression | None = None) -> dict[str, Any]:
-    """What shapes a dataset besides its source bytes: the settings, and the erased users if any."""
+def split_params(
+    settings: Settings, suppression: Suppression | None = None, feedback: FeedbackInput | None = None
+) -> dict[str, Any]:
+    """What shapes a dataset besides its source bytes: the settings, the erased users if any, and
+    the merged feedback if any."""
     params: dict[str, Any] = {
         "seed": settings.seed,
         "test_fraction": settings.test_fraction,
@@ -89,7 +95,17 @@ def split_params(settings: Settings, suppression: Suppression | None = None) -> 
         params["split_strategy"] = settings.split_strategy
     if suppression is not None:
         params["erased_subjects_sha256"] = suppression.digest
+    if feedback is not None:
+        params["feedback_sha256"] = feedback.sha256
     return params
+
+
+def _feedback_for(store: ArtifactStore, settings: Settings) -> FeedbackInput | None:
+    """The exported feedback to merge: only with ``TUNEDIN_FEEDBACK_MERGE`` and exports on hand."""
+    if not settings.feedback_merge:
+        return None
+    weights = FeedbackWeights(settings.feedback_play_weight, settings.feedback_like_weight)
+    return load_feedback(store, require_key(settings.pseudonym_key.get_secret_value()), weights)
 
 
 def prepare_dataset(settings: Settings, store: ArtifactStore, force: bool = False) -> PrepareResult:
@@ -97,7 +113,10 @@ def prepare_dataset(settings: Settings, store: ArtifactStore, force: bool = Fals
     started = time.perf_counter()
     source = load_input(settings, store.cache_dir)
     suppression = suppression_for(store, settings)
-    params = split_params(settings, suppression)
+    if suppression is not None:  # exports too hold no erased user once prepare-data has run
+        purge_erased(store, suppression.subjects)
+    feedback = _feedback_for(store, settings)
+    params = split_params(settings, suppression, feedback)
     dataset_id = dataset_id_for(source.sha256, params)
     directory = store.dataset_dir(dataset_id)
 
@@ -110,7 +129,7 @@ def prepare_dataset(settings: Settings, store: ArtifactStore, force: bool = Fals
         return PrepareResult(dataset_id, directory, existing, True, time.perf_counter() - started)
 
     with store.staging(directory) as stage:
-        manifest = _build(source, params, dataset_id, stage, suppression)
+        manifest = _build(source, params, dataset_id, stage, suppression, feedback)
     store.write_latest_dataset(dataset_id)
     if suppression is not None:
         after_prepare(store, suppression, dataset_id)
@@ -157,6 +176,7 @@ def _build(
     dataset_id: str,
     stage: Path,
     suppression: Suppression | None,
+    feedback: FeedbackInput | None = None,
 ) -> DatasetManifest:
     parsed = source.parse(params["top_tags"])
     raw = parsed.raw
@@ -172,12 +192,20 @@ def _build(
     tags = parsed.tags
     if tags is None:  # HetRec: counted from the users' tag assignments that are left
         tags = top_tags(raw.taggings, raw.tags, raw.artists["artist_id"], params["top_tags"])
-    split = _split(raw.interactions, params)
-    users = build_users(raw.interactions, split, raw.friends)
-    artists = build_artists(raw.artists, raw.interactions, tags.top_tags)
+    interactions = raw.interactions
+    split = _split(interactions, params)
+    if feedback is not None:  # into train only, after the split: valid and test stay the source's
+        erased_subjects = suppression.subjects if suppression is not None else frozenset[str]()
+        interactions, split, merged = merge_feedback(
+            interactions, split, raw.artists["artist_id"], feedback, erased_subjects
+        )
+        excluded |= merged
+        log.info("merged exported feedback into train: %s", merged)
+    users = build_users(interactions, split, raw.friends)
+    artists = build_artists(raw.artists, interactions, tags.top_tags)
     friends = build_friends(raw.friends)
 
-    write_table(raw.interactions, INTERACTIONS_SCHEMA, stage / INTERACTIONS_FILE)
+    write_table(interactions, INTERACTIONS_SCHEMA, stage / INTERACTIONS_FILE)
     write_table(users, USERS_SCHEMA, stage / USERS_FILE)
     write_table(artists, ARTISTS_SCHEMA, stage / ARTISTS_FILE)
     write_table(split, SPLIT_SCHEMA, stage / SPLIT_FILE)
@@ -187,8 +215,8 @@ def _build(
     counts = {
         "users": len(users),
         "artists": len(artists),
-        "interactions": len(raw.interactions),
-        "plays": int(raw.interactions["weight"].sum()),
+        "interactions": len(interactions),
+        "plays": int(interactions["weight"].sum()),
         "train": int(per_split.get("train", 0)),
         "valid": int(per_split.get("valid", 0)),
         "test": int(per_split.get("test", 0)),
