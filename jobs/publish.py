@@ -4,6 +4,11 @@ Gates, in order: the manifest and every checksum verify and the model has an ind
 index meets its recall@20/@100 and size gates; its test quality is not worse than the served
 model's beyond the tolerance (skipped when nothing is served yet, or with --force). A refused
 model leaves CURRENT untouched (exit 1, one line). Publishing the served model is a no-op.
+
+With a challenger share (``--challenger-share``, ``TUNEDIN_CHALLENGER_SHARE``) above 0 and a model
+already served, the new model is not served to everyone: it passes the integrity and index gates
+and starts an experiment on that share of the users (``python -m jobs.experiment status``,
+``promote``, ``rollback``).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import typer
 
 from tunedin_common.contract import ArtifactStore
 from tunedin_trainer.cli import load_settings, run_stage
+from tunedin_trainer.experiments.challenger import publish_as_challenger
 from tunedin_trainer.publish.stage import publish
 
 app = typer.Typer(add_completion=False, rich_markup_mode="markdown")
@@ -30,10 +36,24 @@ def main(
     keep: Annotated[
         int | None, typer.Option(help="Model directories to keep (default TUNEDIN_KEEP_MODELS).")
     ] = None,
+    challenger_share: Annotated[
+        float | None,
+        typer.Option(help="Start an experiment on this share of users instead (TUNEDIN_CHALLENGER_SHARE)."),
+    ] = None,
 ) -> None:
     """Publish a model (see TUNEDIN_QUALITY_METRIC, TUNEDIN_QUALITY_TOLERANCE, TUNEDIN_KEEP_MODELS)."""
-    settings = load_settings(keep_models=keep)
+    settings = load_settings(keep_models=keep, challenger_share=challenger_share)
     store = ArtifactStore(settings.artifacts)
+    if settings.challenger_share > 0:
+        share = settings.challenger_share
+        outcome = run_stage("publish", lambda: publish_as_challenger(store, settings, share, model_id))
+        started = outcome.experiment
+        if started is not None:
+            typer.echo(
+                f"experiment {started.experiment_id} started: challenger {started.challenger} "
+                f"on {share:.0%} of users against {started.champion}"
+            )
+        return
     run_stage("publish", lambda: publish(store, settings, model_id, force))
 
 

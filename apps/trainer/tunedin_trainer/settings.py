@@ -118,6 +118,13 @@ class Settings(CommonSettings):
         0.01, ge=0, description="A new model may be this much (absolute) worse than the served one."
     )
     keep_models: int = Field(5, ge=1, description="Model directories kept for rollback.")
+    challenger_share: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="Above 0, publish starts an experiment serving the new model to this share of "
+        "users against the served one, instead of serving it to everyone (see jobs.experiment).",
+    )
 
     @model_validator(mode="after")
     def _fractions_leave_training_data(self) -> Settings:
