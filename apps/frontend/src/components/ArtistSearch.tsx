@@ -9,11 +9,14 @@ const LIMIT = 8;
 interface Props {
   onPick: (artist: ArtistRef) => void;
   label?: string;
+  /** The input's id, for a control elsewhere that moves the focus here. */
+  inputId?: string;
 }
 
 /** Artist name autocomplete over GET /v1/artists?q=. */
-export function ArtistSearch({ onPick, label = "Artists you like" }: Props) {
-  const id = useId();
+export function ArtistSearch({ onPick, label = "Artists you like", inputId }: Props) {
+  const generated = useId();
+  const id = inputId ?? generated;
   const [query, setQuery] = useState("");
   const [hits, setHits] = useState<Artist[]>([]);
   const [active, setActive] = useState(0);
@@ -63,9 +66,9 @@ export function ArtistSearch({ onPick, label = "Artists you like" }: Props) {
 
   return (
     <div className="artist-search">
-      <label htmlFor={`${id}-input`}>{label}</label>
+      <label htmlFor={id}>{label}</label>
       <input
-        id={`${id}-input`}
+        id={id}
         type="search"
         role="combobox"
         aria-expanded={shown.length > 0}

@@ -1,11 +1,11 @@
-import { K_CHOICES, tagChoices, useRecommendations } from "../store/recommendations";
+import { chipTags, K_CHOICES, useRecommendations } from "../store/recommendations";
 import { useListener } from "../store/listener";
 
 function TagChips() {
-  const items = useRecommendations((s) => s.data?.items);
+  const offer = useRecommendations((s) => s.tagOffer);
   const chosen = useRecommendations((s) => s.controls.tags);
   const toggleTag = useRecommendations((s) => s.toggleTag);
-  const tags = tagChoices(items ?? [], chosen);
+  const tags = chipTags(offer, chosen);
   if (tags.length === 0) return null;
   return (
     <fieldset className="tag-chips">

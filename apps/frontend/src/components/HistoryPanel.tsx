@@ -1,12 +1,13 @@
-import { useState } from "react";
-import type { HistoryEvent, TopArtist } from "../api/types";
-import { eraseListener } from "../store/actions";
+import type { HistoryEvent } from "../api/types";
+import { formatDateTime } from "../format";
 import { useHistory } from "../store/history";
 import { useListener } from "../store/listener";
-import { Receipt } from "./Receipt";
+import { DeleteData } from "./DeleteData";
 import { Empty, ErrorView, Loading } from "./StatusViews";
+import { TopArtists } from "./TopArtists";
 
 const SHOWN = 15;
+const EVENT_WORDS: Record<HistoryEvent["event"], string> = { play: "played", like: "liked", skip: "skipped" };
 
 function Events({ events }: { events: HistoryEvent[] }) {
   if (events.length === 0) return null;
@@ -16,59 +17,15 @@ function Events({ events }: { events: HistoryEvent[] }) {
       <ol className="history-list history-events">
         {events.slice(0, SHOWN).map((e, i) => (
           <li key={`${e.artist_id}-${e.at}-${i}`}>
-            <small className={`event event-${e.event}`}>{e.event}</small>
+            <small className={`event event-${e.event}`}>{EVENT_WORDS[e.event]}</small>
             <span>{e.name ?? `artist ${e.artist_id}`}</span>
             <time className="hint" dateTime={e.at}>
-              {new Date(e.at).toLocaleTimeString()}
+              {formatDateTime(e.at)}
             </time>
           </li>
         ))}
       </ol>
     </>
-  );
-}
-
-function TopArtists({ artists }: { artists: TopArtist[] }) {
-  if (artists.length === 0) return null;
-  return (
-    <>
-      <h3>Most played</h3>
-      <ol className="history-list history-top">
-        {artists.map((a) => (
-          <li key={a.artist_id}>
-            <span>{a.name}</span>
-            {a.tags.length > 0 && <small className="hint">{a.tags.slice(0, 2).join(", ")}</small>}
-          </li>
-        ))}
-      </ol>
-    </>
-  );
-}
-
-function DeleteData({ userId }: { userId: number }) {
-  const { deleting, deleteError, receipt } = useHistory();
-  const [confirming, setConfirming] = useState(false);
-  return (
-    <div className="delete-data">
-      {!confirming ? (
-        <button type="button" className="danger" onClick={() => { setConfirming(true); }}>
-          Delete my data
-        </button>
-      ) : (
-        <div className="confirm" role="group" aria-label="Confirm deletion">
-          <span>Delete everything TunedIn holds about listener {userId}?</span>
-          <button type="button" className="danger" disabled={deleting} onClick={() => { setConfirming(false); void eraseListener(userId); }}>
-            Yes, delete
-          </button>
-          <button type="button" onClick={() => { setConfirming(false); }}>
-            Cancel
-          </button>
-        </div>
-      )}
-      {deleting && <Loading label="Deleting…" />}
-      {deleteError && <ErrorView error={deleteError} />}
-      {receipt && <Receipt receipt={receipt} />}
-    </div>
   );
 }
 

@@ -1,17 +1,32 @@
 import { useState } from "react";
-import { chooseUser, startFresh } from "../store/actions";
+import { chooseUser, clearListener, startFresh } from "../store/actions";
 import { MAX_SEEDS, useListener } from "../store/listener";
 import { ArtistSearch } from "./ArtistSearch";
 
+/** The start-fresh search box, which the start page's "start from artists" focuses. */
+export const FRESH_SEARCH_ID = "fresh-search";
+
 function UserForm() {
   const listener = useListener((s) => s.listener);
-  const [value, setValue] = useState(listener.kind === "user" ? String(listener.userId) : "");
+  const chosen = listener.kind === "user" ? listener.userId : null;
+  const [value, setValue] = useState(chosen === null ? "" : String(chosen));
   const [invalid, setInvalid] = useState(false);
+  // A listener chosen elsewhere (an example, a random one) shows up in the field.
+  const [shownFor, setShownFor] = useState(chosen);
+  if (chosen !== shownFor) {
+    setShownFor(chosen);
+    if (chosen !== null) {
+      setValue(String(chosen));
+      setInvalid(false);
+    }
+  }
   const submit = (event: React.SyntheticEvent<HTMLFormElement>) => {
     event.preventDefault();
     const userId = Number(value.trim());
     if (value.trim() === "" || !Number.isInteger(userId) || userId < 0) {
       setInvalid(true);
+      // The lists on screen belong to the last valid id: they go rather than look like this one's.
+      clearListener();
       return;
     }
     setInvalid(false);
@@ -49,7 +64,7 @@ function FreshForm() {
   const removeSeed = useListener((s) => s.removeSeed);
   return (
     <div className="fresh-form">
-      <ArtistSearch onPick={addSeed} label="Start fresh: pick a few artists you like" />
+      <ArtistSearch onPick={addSeed} label="Start fresh: pick a few artists you like" inputId={FRESH_SEARCH_ID} />
       {seeds.length > 0 && (
         <ul className="chips seeds" aria-label="Chosen artists">
           {seeds.map((seed) => (

@@ -10,10 +10,10 @@ export function MetricsChart({ rows }: { rows: MetricRow[] }) {
   return (
     <figure className="chart" data-chart="metrics" aria-label="Offline metrics by recommender">
       <ResponsiveContainer width="100%" height={300} initialDimension={{ width: 640, height: 300 }}>
-        <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
+        <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 24, left: 12 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="metric" />
-          <YAxis tickFormatter={(v: number) => v.toFixed(2)} width={48} />
+          <XAxis dataKey="metric" label={{ value: "Metric (test split)", position: "insideBottom", offset: -12 }} />
+          <YAxis tickFormatter={(v: number) => v.toFixed(2)} width={56} label={{ value: "Score (higher is better)", angle: -90, position: "insideLeft", style: { textAnchor: "middle" } }} />
           <Tooltip formatter={fmt} />
           <Legend />
           {present.map(({ key, label }) => (

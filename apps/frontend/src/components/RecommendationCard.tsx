@@ -1,4 +1,7 @@
 import type { FeedbackEvent, Recommendation } from "../api/types";
+import { formatScore } from "../format";
+import { ArtistCover } from "./ArtistCover";
+import { LastfmLink } from "./LastfmLink";
 
 interface Props {
   item: Recommendation;
@@ -6,24 +9,31 @@ interface Props {
   /** Feedback buttons offered: all three for a listener id, only "like" when starting fresh. */
   events: FeedbackEvent[];
   busy: boolean;
+  /** Show the model's score. */
+  details: boolean;
   onFeedback: (item: Recommendation, event: FeedbackEvent) => void;
   onSimilar: (item: Recommendation) => void;
 }
 
-const LABELS: Record<FeedbackEvent, string> = { play: "▶ Play", like: "♥ Like", skip: "× Skip" };
+// What each button does: the API records the event, nothing is played.
+const LABELS: Record<FeedbackEvent, string> = { play: "Log a play", like: "♥ Like", skip: "Not for me" };
+const TITLES: Record<FeedbackEvent, string> = {
+  play: "Record that you played this artist",
+  like: "Record that you like this artist",
+  skip: "Record that you skipped this artist",
+};
 
-export function RecommendationCard({ item, rank, events, busy, onFeedback, onSimilar }: Props) {
+export function RecommendationCard({ item, rank, events, busy, details, onFeedback, onSimilar }: Props) {
   return (
     <li className="rec-card" data-artist-id={item.artist_id}>
-      <span className="rank" aria-hidden="true">
-        {rank}
-      </span>
+      <div className="rec-art">
+        <ArtistCover name={item.name} tags={item.tags} />
+        <span className="rank" aria-label={`number ${rank}`}>
+          {rank}
+        </span>
+      </div>
       <div className="rec-body">
-        <h3 className="rec-name">
-          <button type="button" className="link" onClick={() => { onSimilar(item); }} title="Show similar artists">
-            {item.name}
-          </button>
-        </h3>
+        <h3 className="rec-name">{item.name}</h3>
         {item.reason && <p className="rec-reason">{item.reason}</p>}
         {item.tags.length > 0 && (
           <ul className="tags" aria-label="Tags">
@@ -34,18 +44,24 @@ export function RecommendationCard({ item, rank, events, busy, onFeedback, onSim
             ))}
           </ul>
         )}
-      </div>
-      <div className="rec-side">
-        <span className="score" title="Model score">
-          {item.score.toFixed(3)}
-        </span>
-        <div className="feedback" role="group" aria-label={`Feedback on ${item.name}`}>
-          {events.map((event) => (
-            <button key={event} type="button" className={`fb fb-${event}`} disabled={busy} aria-label={`${event} ${item.name}`} onClick={() => { onFeedback(item, event); }}>
-              {LABELS[event]}
-            </button>
-          ))}
+        <div className="rec-links">
+          <button type="button" className="link similar-link" onClick={() => { onSimilar(item); }} aria-label={`Artists similar to ${item.name}`}>
+            Similar artists
+          </button>
+          <LastfmLink name={item.name} url={item.url} />
+          {details && (
+            <span className="score" title="Model score after reranking">
+              score {formatScore(item.score)}
+            </span>
+          )}
         </div>
+      </div>
+      <div className="feedback" role="group" aria-label={`Feedback on ${item.name}`}>
+        {events.map((event) => (
+          <button key={event} type="button" className={`fb fb-${event}`} disabled={busy} title={TITLES[event]} aria-label={`${LABELS[event].replace("♥ ", "")}: ${item.name}`} onClick={() => { onFeedback(item, event); }}>
+            {LABELS[event]}
+          </button>
+        ))}
       </div>
     </li>
   );

@@ -11,9 +11,14 @@ beforeEach(resetStores);
 const history = () => json({ user_id: 2, events: [], top_artists: [], complete: true });
 
 describe("RecommendationList", () => {
-  it("asks for a listener first", () => {
+  it("opens on example listeners described by their listening", async () => {
+    mockApi({
+      "GET /v1/users/{id}/history": (call) =>
+        json({ user_id: Number(call.path.split("/")[3]), events: [], top_artists: [{ artist_id: 1, name: "a-ha", url: null, tags: ["80s", "synthpop"], listeners: 9, plays: 40 }], complete: true }),
+    });
     render(<RecommendationList />);
-    expect(screen.getByText(/choose a listener id/i)).toBeInTheDocument();
+    expect(await screen.findByRole("button", { name: /Listener 2 — 80s, synthpop/ })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Surprise me: a random listener" })).toBeInTheDocument();
   });
 
   it("shows names, tags, score and reason, and refreshes after a like", async () => {
@@ -31,10 +36,15 @@ describe("RecommendationList", () => {
     const card = (await screen.findByText("Muse")).closest("li");
     if (!card) throw new Error("no card");
     expect(within(card).getByText("alternative")).toBeInTheDocument();
-    expect(within(card).getByText("0.912")).toBeInTheDocument();
+    expect(within(card).queryByText(/0\.912/)).not.toBeInTheDocument();
+    expect(within(card).getByRole("link", { name: "Muse on Last.fm" })).toHaveAttribute("href", "https://www.last.fm/music/Muse");
+    expect(within(card).getByRole("button", { name: "Log a play: Muse" })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Show details" }));
+    expect(within(card).getByText("score 0.912")).toBeInTheDocument();
+    expect(screen.getByText("20260101T000000Z-abc123")).toBeInTheDocument();
     expect(within(card).getByText("because you listen to Artist 2")).toBeInTheDocument();
 
-    await userEvent.click(within(card).getByRole("button", { name: "like Muse" }));
+    await userEvent.click(within(card).getByRole("button", { name: "Like: Muse" }));
     expect(await screen.findByText("Kasabian")).toBeInTheDocument();
     expect(screen.getByText(/Liked Muse/)).toBeInTheDocument();
     expect(api.calls.filter((c) => c.path.endsWith("/recommendations"))).toHaveLength(2);

@@ -1,24 +1,15 @@
-import { render, screen, waitFor } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { json, mockApi } from "../test/fetchMock";
+import { modelInfo } from "../test/models";
 import { resetStores } from "../test/stores";
 import { ModelPage } from "./ModelPage";
 
 beforeEach(resetStores);
 
-const scores = (r: number) => ({ test: { "recall@10": r, "recall@20": r * 1.4, "ndcg@10": r * 0.8, "ndcg@20": r } });
-const model = {
-  model_id: "20260101T000000Z-abc123",
-  created_at: "2026-01-01T00:00:00Z",
-  metrics: {
-    models: { lightgcn: scores(0.2), most_popular: scores(0.08), ease: scores(0.18) },
-    training: { best_epoch: 3, curve: [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch, "valid_recall@20": 0.1 * epoch })) },
-  },
-  index: {},
-};
-
 describe("ModelPage", () => {
-  it("shows the model id, the metrics bar chart and the training curve", async () => {
+  it("shows the model, both charts with their exact values and the best epoch marked", async () => {
+    const model = modelInfo();
     mockApi({ "GET /v1/model": () => json(model) });
     // jsdom lays nothing out: give the charts' containers a size to draw into.
     vi.spyOn(HTMLElement.prototype, "getBoundingClientRect").mockImplementation(function (this: HTMLElement) {
@@ -26,13 +17,24 @@ describe("ModelPage", () => {
     });
     const { container } = render(<ModelPage />);
     expect(await screen.findByTestId("model-id")).toHaveTextContent(model.model_id);
+    expect(screen.getByText("1,892 listeners × 17,632 artists")).toBeInTheDocument();
     await waitFor(() => {
       expect(container.querySelectorAll('[data-chart="metrics"] .recharts-bar-rectangle')).toHaveLength(12);
     });
     await waitFor(() => {
       expect(container.querySelector('[data-chart="curve"] .recharts-line-curve')?.getAttribute("d")).toMatch(/^M/);
     });
-    expect(screen.getByText(/best epoch 3/)).toBeInTheDocument();
+    const metrics = container.querySelector<HTMLTableElement>('[data-table="metrics"]');
+    if (!metrics) throw new Error("no metrics table");
+    const recall20 = within(metrics).getByRole("row", { name: /Recall@20/ });
+    expect(recall20).toHaveTextContent("0.2800");
+    expect(recall20).toHaveTextContent("+11%");
+    expect(within(recall20).getByText("0.2800")).toHaveClass("best");
+    const curve = container.querySelector<HTMLTableElement>('[data-table="curve"]');
+    if (!curve) throw new Error("no curve table");
+    expect(within(curve).getAllByRole("row")).toHaveLength(4);
+    expect(curve.querySelector('[aria-current="true"]')).toHaveTextContent(/^2 ★ best/);
+    expect(screen.getByText(/the model is the one of epoch 2/)).toBeInTheDocument();
   });
 
   it("shows an error when the API is down", async () => {

@@ -1,57 +1,53 @@
 import { useEffect } from "react";
-import { metricRows, offlineReport, trainingCurve } from "../api/metrics";
+import { metricRows, trainingCurve } from "../api/metrics";
 import { CurveChart } from "../components/CurveChart";
+import { CurveTable } from "../components/CurveTable";
 import { MetricsChart } from "../components/MetricsChart";
+import { MetricsTable } from "../components/MetricsTable";
+import { ModelFacts } from "../components/ModelFacts";
 import { Empty, ErrorView, Loading } from "../components/StatusViews";
 import { useModel } from "../store/model";
-
-function bestEpoch(metrics: unknown): number | null {
-  if (typeof metrics !== "object" || metrics === null || !("training" in metrics)) return null;
-  const training: unknown = metrics.training;
-  if (typeof training !== "object" || training === null || !("best_epoch" in training)) return null;
-  return typeof training.best_epoch === "number" ? training.best_epoch : null;
-}
 
 export function ModelPage() {
   const { status, data, error, load } = useModel();
   useEffect(() => {
     if (useModel.getState().status === "idle") void load();
   }, [load]);
-
   if (status === "error" && error) return <ErrorView error={error} onRetry={() => void load()} />;
   if (!data) return <Loading label="Loading the served model…" />;
-  const report = offlineReport(data);
-  const rows = metricRows(report);
-  const curve = trainingCurve(report);
+  const rows = metricRows(data.report);
+  const curve = trainingCurve(data.report);
+  const bestEpoch = data.report.training.best_epoch;
   return (
     <div className="model-page">
-      <section className="panel" aria-labelledby="model-title">
-        <h2 id="model-title">Served model</h2>
-        <dl className="facts">
-          <div>
-            <dt>Model id</dt>
-            <dd>
-              <code data-testid="model-id">{data.model_id}</code>
-            </dd>
-          </div>
-          {data.created_at && (
-            <div>
-              <dt>Created</dt>
-              <dd>{new Date(data.created_at).toLocaleString()}</dd>
-            </div>
-          )}
-        </dl>
+      <section className="panel model-summary" aria-labelledby="model-title">
+        <h2 id="model-title">The model behind your recommendations</h2>
+        <p className="lede">
+          LightGCN learns a taste vector for every listener and artist from who plays what. Below: how well it finds the artists listeners went on to play, against two simple baselines, and how training went.
+        </p>
+        <ModelFacts model={data} />
       </section>
       <section className="panel" aria-labelledby="metrics-title">
         <h2 id="metrics-title">LightGCN against the baselines</h2>
-        {rows.length > 0 ? <MetricsChart rows={rows} /> : <Empty>This model carries no offline metrics.</Empty>}
-        {rows.length > 0 && !rows.some((row) => row.most_popular !== undefined || row.ease !== undefined) && (
-          <p className="hint">The API sent LightGCN&apos;s headline metrics only, without the baselines of metrics.json.</p>
+        {rows.length > 0 ? (
+          <>
+            <MetricsChart rows={rows} />
+            <MetricsTable rows={rows} />
+          </>
+        ) : (
+          <Empty>This model&apos;s report holds no test metrics.</Empty>
         )}
       </section>
       <section className="panel" aria-labelledby="curve-title">
         <h2 id="curve-title">Training curve</h2>
-        {curve.length > 0 ? <CurveChart points={curve} bestEpoch={bestEpoch(report)} /> : <Empty>The API sent no training curve (metrics.json `training.curve`) for this model.</Empty>}
+        {curve.length > 0 ? (
+          <>
+            <CurveChart points={curve} bestEpoch={bestEpoch} />
+            <CurveTable points={curve} bestEpoch={bestEpoch} />
+          </>
+        ) : (
+          <Empty>The report has no validation measurements by epoch.</Empty>
+        )}
       </section>
     </div>
   );

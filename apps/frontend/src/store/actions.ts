@@ -1,5 +1,6 @@
 // What the listener picker does: each choice resets the panels that belong to the old listener.
 import type { ArtistRef, FeedbackEvent, Recommendation } from "../api/types";
+import { useErasure } from "./erasure";
 import { useHistory } from "./history";
 import { useListener } from "./listener";
 import { useRecommendations } from "./recommendations";
@@ -8,6 +9,7 @@ import { useSimilar } from "./similar";
 export async function chooseUser(userId: number): Promise<void> {
   useListener.getState().selectUser(userId);
   useSimilar.getState().close();
+  useErasure.getState().dismiss();
   await Promise.all([useRecommendations.getState().load(), useHistory.getState().load(userId)]);
 }
 
@@ -15,15 +17,24 @@ export async function startFresh(): Promise<void> {
   useListener.getState().startFresh();
   useSimilar.getState().close();
   useHistory.getState().reset();
+  useErasure.getState().dismiss();
   await useRecommendations.getState().load();
 }
 
-/** Erasing a listener's data; once the API has accepted it, their list is asked for again, and
- * the API now serves them as a newcomer (nothing learned from their listening). */
+/** Back to the start: nobody listening, no list, history or similar artists left on screen. */
+export function clearListener(): void {
+  useListener.getState().deselect();
+  useSimilar.getState().close();
+  useHistory.getState().reset();
+  useRecommendations.getState().reset();
+}
+
+/** Erasing a listener's data; once the API has accepted it, nothing of theirs stays on the page
+ * (the receipt is shown on the start page). The API serves them as a newcomer from then on. */
 export async function eraseListener(userId: number): Promise<void> {
-  const receipt = await useHistory.getState().deleteData(userId);
+  const receipt = await useErasure.getState().erase(userId);
   const { listener } = useListener.getState();
-  if (receipt && listener.kind === "user" && listener.userId === userId) await useRecommendations.getState().load();
+  if (receipt && listener.kind === "user" && listener.userId === userId) clearListener();
 }
 
 /** A like from someone starting fresh adds the artist to their seeds. */

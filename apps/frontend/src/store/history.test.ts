@@ -1,49 +1,32 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { json, mockApi } from "../test/fetchMock";
-import { inProgressReceipt } from "../test/receipts";
 import { resetStores } from "../test/stores";
 import { useHistory } from "./history";
 
 beforeEach(resetStores);
 
-const receipt = inProgressReceipt(4);
+const history = (userId: number, names: string[]) => ({
+  user_id: userId,
+  events: names.map((name, i) => ({ artist_id: i + 1, name, event: "like", at: "2026-01-01T00:00:00Z" })),
+  top_artists: [],
+  complete: true,
+});
 
 describe("history store", () => {
-  it("deletes a user's data, keeps the receipt and reloads the history", async () => {
-    let deleted = false;
-    const api = mockApi({
-      "DELETE /v1/users/{id}": () => {
-        deleted = true;
-        return json(receipt, 202, { Location: `/v1/erasures/${receipt.erasure_id}` });
-      },
-      "GET /v1/users/{id}/history": () =>
-        json({ user_id: 4, events: deleted ? [] : [{ artist_id: 1, name: "Muse", event: "like", at: "2026-01-01T00:00:00Z" }], top_artists: [], complete: true }),
-    });
+  it("loads a listener's history and forgets it on reset", async () => {
+    mockApi({ "GET /v1/users/{id}/history": () => json(history(4, ["Muse"])) });
     await useHistory.getState().load(4);
     expect(useHistory.getState().data?.events).toHaveLength(1);
-    expect(await useHistory.getState().deleteData(4)).toEqual(receipt);
-    const state = useHistory.getState();
-    expect(state.receipt).toEqual(receipt);
-    expect(state.receipt?.steps.map((s) => s.status)).toEqual(["done", "done", "pending", "pending", "pending"]);
-    expect(state.data?.events).toEqual([]);
-    expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual(["GET /v1/users/4/history", "DELETE /v1/users/4", "GET /v1/users/4/history"]);
+    useHistory.getState().reset();
+    expect(useHistory.getState()).toMatchObject({ status: "idle", data: null, userId: null });
   });
 
-  it("drops the receipt when another listener's history is loaded", async () => {
-    mockApi({
-      "DELETE /v1/users/{id}": () => json(receipt, 202),
-      "GET /v1/users/{id}/history": (call) => json({ user_id: Number(call.path.split("/")[3]), events: [], top_artists: [], complete: true }),
-    });
-    await useHistory.getState().deleteData(4);
-    expect(useHistory.getState().receipt?.erasure_id).toBe(receipt.erasure_id);
-    await useHistory.getState().load(5);
-    expect(useHistory.getState().receipt).toBeNull();
-  });
-
-  it("reports a failed deletion without a receipt", async () => {
-    mockApi({ "DELETE /v1/users/{id}": () => json({ detail: "Redis is unavailable" }, 503) });
-    expect(await useHistory.getState().deleteData(4)).toBeNull();
-    expect(useHistory.getState().deleteError?.message).toBe("Redis is unavailable");
-    expect(useHistory.getState().receipt).toBeNull();
+  it("drops the last listener's history as soon as another one's is asked for", async () => {
+    mockApi({ "GET /v1/users/{id}/history": (call) => json(history(Number(call.path.split("/")[3]), ["Blur"])) });
+    await useHistory.getState().load(4);
+    const loading = useHistory.getState().load(5);
+    expect(useHistory.getState().data).toBeNull();
+    await loading;
+    expect(useHistory.getState().data?.user_id).toBe(5);
   });
 });

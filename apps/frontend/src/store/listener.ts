@@ -13,6 +13,8 @@ interface ListenerState {
   addSeed: (artist: ArtistRef) => void;
   removeSeed: (artistId: number) => void;
   startFresh: () => void;
+  /** Nobody listening; the artists picked on the form stay. */
+  deselect: () => void;
   clear: () => void;
 }
 
@@ -34,5 +36,6 @@ export const useListener = create<ListenerState>()((set, get) => ({
     if (seeds.length === 0) return;
     set({ listener: { kind: "fresh", seeds } });
   },
+  deselect: () => { set({ listener: { kind: "none" } }); },
   clear: () => { set({ listener: { kind: "none" }, draftSeeds: [] }); },
 }));

@@ -18,6 +18,9 @@ interface RecommendationsState extends AsyncSlot<Recommendations> {
   note: FeedbackNote | null;
   /** Artist id whose feedback is being sent. */
   pending: number | null;
+  /** The tags offered as filter chips, in a fixed order: taken from a list without tag filter,
+   * so that choosing a chip never moves the others. */
+  tagOffer: string[];
   setControls: (change: Partial<RecommendationOptions>) => Promise<void>;
   toggleTag: (tag: string) => Promise<void>;
   load: () => Promise<void>;
@@ -32,6 +35,7 @@ export const useRecommendations = create<RecommendationsState>()((set, get) => (
   controls: DEFAULT_CONTROLS,
   note: null,
   pending: null,
+  tagOffer: [],
 
   setControls: (change) => {
     set({ controls: { ...get().controls, ...change } });
@@ -57,7 +61,9 @@ export const useRecommendations = create<RecommendationsState>()((set, get) => (
         listener.kind === "user"
           ? await getRecommendations(listener.userId, controls)
           : await coldStart(listener.seeds.map((s) => s.artist_id), controls);
-      if (requests.isLatest(ticket)) set({ status: "ready", data: result, error: null });
+      if (!requests.isLatest(ticket)) return;
+      const offer = controls.tags.length === 0 || get().tagOffer.length === 0 ? tagChoices(result.items, []) : get().tagOffer;
+      set({ status: "ready", data: result, error: null, tagOffer: offer });
     } catch (error) {
       if (requests.isLatest(ticket)) set(failed(error, data));
     }
@@ -78,7 +84,10 @@ export const useRecommendations = create<RecommendationsState>()((set, get) => (
     }
   },
 
-  reset: () => { set({ ...idle<Recommendations>(), controls: DEFAULT_CONTROLS, note: null, pending: null }); },
+  reset: () => {
+    requests.next();
+    set({ ...idle<Recommendations>(), controls: DEFAULT_CONTROLS, note: null, pending: null, tagOffer: [] });
+  },
 }));
 
 /** The tags on offer as filter chips: the most frequent among the current items, then the chosen ones. */
@@ -91,4 +100,9 @@ export function tagChoices(items: Recommendation[], chosen: string[], limit = 12
     .filter((tag) => !chosen.includes(tag))
     .slice(0, Math.max(0, limit - chosen.length));
   return [...chosen, ...frequent];
+}
+
+/** The chips shown: the offer in its order, then any chosen tag the offer lacks. */
+export function chipTags(offer: string[], chosen: string[]): string[] {
+  return [...offer, ...chosen.filter((tag) => !offer.includes(tag))];
 }

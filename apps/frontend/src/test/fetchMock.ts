@@ -35,7 +35,8 @@ export function mockApi(routes: Record<string, Handler>): { calls: Call[] } {
 }
 
 export function item(artistId: number, name: string, tags: string[] = ["rock"], score = 1 - artistId / 1000) {
-  return { artist_id: artistId, name, score, tags, reason: `because you listen to Artist ${artistId + 1}` };
+  const url: string | null = `https://www.last.fm/music/${encodeURIComponent(name)}`;
+  return { artist_id: artistId, name, url, score, tags, reason: `because you listen to Artist ${artistId + 1}` };
 }
 
 export function recs(userId: number, items: ReturnType<typeof item>[], strategy = "model") {

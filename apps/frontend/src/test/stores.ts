@@ -1,3 +1,6 @@
+import { useDisplay } from "../store/display";
+import { useErasure } from "../store/erasure";
+import { useExamples } from "../store/examples";
 import { useHistory } from "../store/history";
 import { useListener } from "../store/listener";
 import { useModel } from "../store/model";
@@ -10,6 +13,9 @@ const initial = {
   history: useHistory.getState(),
   similar: useSimilar.getState(),
   model: useModel.getState(),
+  erasure: useErasure.getState(),
+  examples: useExamples.getState(),
+  display: useDisplay.getState(),
 };
 
 export function resetStores(): void {
@@ -18,4 +24,7 @@ export function resetStores(): void {
   useHistory.setState(initial.history, true);
   useSimilar.setState(initial.similar, true);
   useModel.setState(initial.model, true);
+  useErasure.setState(initial.erasure, true);
+  useExamples.setState(initial.examples, true);
+  useDisplay.setState(initial.display, true);
 }
