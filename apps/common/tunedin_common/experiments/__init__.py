@@ -13,5 +13,4 @@ it and splits traffic); numpy, pydantic and the standard library only.
 * ``report``: ``experiment_report(experiment, champion_counts, challenger_counts)``, the
   ``ExperimentReport`` that ``GET /v1/experiments/current`` serves.
 * ``simulation``: a synthetic population to measure the test's false-positive rate and power.
-* ``interleaving``: team-draft interleaving of two ranked lists and the credit of clicks.
 """
