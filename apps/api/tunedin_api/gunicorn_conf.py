@@ -3,7 +3,8 @@
 
 uvicorn workers; prometheus-client multiprocess mode (a fresh directory per master, cleaned
 up when a worker exits); a graceful timeout that lets in-flight requests finish; the proxies
-whose X-Forwarded-For is trusted. Bind, workers and timeouts are the API's ``Settings``.
+whose X-Forwarded-For is trusted. Bind, workers, timeouts, keep-alive and logging are the
+API's ``Settings`` (``TUNEDIN_*``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tunedin_api.settings import Settings
+from tunedin_common.logging_setup import gunicorn_logconfig
 
 _settings = Settings()
 
@@ -34,12 +36,17 @@ workers = _settings.workers
 worker_class = "uvicorn_worker.UvicornWorker"
 graceful_timeout = _settings.graceful_timeout_s
 timeout = _settings.timeout_s
+keepalive = _settings.keepalive_s
 # Peers whose X-Forwarded-For names the client; the uvicorn workers apply it (see tunedin_api.proxy).
 forwarded_allow_ips = _settings.forwarded_allow_ips
-keepalive = 5
 accesslog = None  # the app logs one JSON line per request itself
 errorlog = "-"
 loglevel = _settings.log_level.lower()
+# gunicorn's and uvicorn's own lines in the app's format (TUNEDIN_LOG_FORMAT), one per line.
+logconfig_dict = gunicorn_logconfig(_settings.log_level, _settings.log_format)
+# No gunicornc control socket: nothing here uses it, and its one default path per user
+# ($HOME/.gunicorn) would be shared by every instance on the machine.
+control_socket_disable = True
 
 
 def child_exit(server: Any, worker: Any) -> None:

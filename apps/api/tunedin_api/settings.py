@@ -19,13 +19,17 @@ class Settings(CommonSettings):
     )
     redis_check_s: float = Field(0.5, gt=0, description="How often a lost Redis is probed for its return.")
 
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
-    workers: int = Field(2, ge=1)
+    # The gunicorn master's knobs (gunicorn_conf reads them; the chart sets these env vars).
+    host: str = Field("127.0.0.1", description="Address gunicorn binds.")
+    port: int = Field(8000, ge=1, le=65535, description="Port gunicorn binds.")
+    workers: int = Field(2, ge=1, description="gunicorn worker processes (uvicorn workers).")
     timeout_s: int = Field(
         60, ge=1, description="A gunicorn worker silent for this long is killed and replaced."
     )
     graceful_timeout_s: int = Field(20, ge=1, description="Time in-flight requests get on shutdown.")
+    keepalive_s: int = Field(
+        5, ge=0, description="Seconds an idle keep-alive connection stays open (0: none kept)."
+    )
     root_path: str = Field(
         "",
         description="Public path prefix behind a proxy (e.g. /api): routes answer with and without it, "
