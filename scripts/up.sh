@@ -56,6 +56,7 @@ mkdir -p "$LOGS"
 
 pids=()
 names=()
+workers=()  # the API's gunicorn workers at start: a crashed master leaves them running
 stop_all() {
   trap '' INT TERM  # a second Ctrl-C (or make's SIGTERM after it) must not cut the shutdown short
   trap - EXIT
@@ -64,6 +65,7 @@ stop_all() {
     kill "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
   fi
+  if [ ${#workers[@]} -gt 0 ]; then kill "${workers[@]}" 2>/dev/null || true; fi
 }
 stopped() { echo ""; stop_all; echo "TunedIn stopped."; exit 0; }
 trap stop_all EXIT
@@ -118,6 +120,7 @@ TUNEDIN_ARTIFACTS="$ARTIFACTS" TUNEDIN_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/
 started api
 api_ready() { python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$API_PORT/readyz', timeout=1)"; }
 wait_for api 90 "${pids[-1]}" api_ready
+read -ra workers < "/proc/${pids[-1]}/task/${pids[-1]}/children" || true  # no newline at its end
 echo "API: started on 127.0.0.1:$API_PORT (pid ${pids[-1]}), serving model $(cat "$ARTIFACTS/CURRENT")"
 
 # ---- frontend: the static build, /api proxied to the API with the frontend's key (as the

@@ -172,7 +172,11 @@ def test_a_stop_request_ends_everything_with_status_0(stack: Stack, send: str, s
 
 def test_a_crash_stops_the_rest_and_says_which(stack: Stack) -> None:
     pids = stack.pids()
-    os.kill(pids["API"], signal.SIGKILL)
+    api = pids["API"]
+    workers = Path(f"/proc/{api}/task/{api}/children").read_text().split()
+    assert workers, "the API's gunicorn master has no workers"
+    pids |= {f"API worker {pid}": int(pid) for pid in workers}  # orphaned by the kill: must end too
+    os.kill(api, signal.SIGKILL)
     assert stack.process.wait(timeout=60) == 1
     output = stack.output()
     assert f"api exited unexpectedly (status {128 + signal.SIGKILL})" in output
