@@ -4,6 +4,7 @@ they load is served by the API (with and without the public prefix), and ``/`` l
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -36,34 +37,37 @@ def _check_page(client: TestClient, path: str, prefix: str) -> list[str]:
     return assets
 
 
-@pytest.mark.parametrize("prefix", ["", "/api"])
-def test_docs_pages_load_every_asset_from_the_api(
+@pytest.fixture(params=["", "/api"])
+def prefix(request: pytest.FixtureRequest) -> str:
+    """The API's public prefix: none, or /api as behind the frontend's proxy and the ingress."""
+    return str(request.param)
+
+
+@pytest.fixture
+def client(
     published: tuple[ArtifactStore, str],
     redis_server: RedisServer,
     spans: InMemorySpanExporter,
     prefix: str,
-) -> None:
+) -> Iterator[TestClient]:
+    """The app under that prefix, with no API key: its own pages need none."""
     settings = api_settings(published[0], redis_server.url, root_path=prefix)
-    with open_client(settings, spans, key=None) as client:
-        swagger = _check_page(client, "/docs", prefix)
-        assert any(url.endswith(".js") for url in swagger) and any(url.endswith(".css") for url in swagger)
-        assert f"{prefix}/openapi.json" in client.get(f"{prefix}/docs").text
-        redoc = _check_page(client, "/redoc", prefix)
-        assert any(url.endswith(".js") for url in redoc)
-        script = client.get(next(url for url in swagger if url.endswith("swagger-ui-bundle.js")))
-        assert "SwaggerUIBundle" in script.text
+    with open_client(settings, spans, key=None) as test_client:
+        yield test_client
 
 
-@pytest.mark.parametrize("prefix", ["", "/api"])
-def test_the_root_leads_to_the_docs(
-    published: tuple[ArtifactStore, str],
-    redis_server: RedisServer,
-    spans: InMemorySpanExporter,
-    prefix: str,
-) -> None:
-    settings = api_settings(published[0], redis_server.url, root_path=prefix)
-    with open_client(settings, spans, key=None) as client:
-        answer = client.get(f"{prefix}/", follow_redirects=False)
-        assert answer.status_code == 307 and answer.headers["location"] == f"{prefix}/docs"
-        assert client.get(f"{prefix}/").status_code == 200  # followed: the docs page
-        assert "/" not in client.get(f"{prefix}/openapi.json").json()["paths"]
+def test_docs_pages_load_every_asset_from_the_api(client: TestClient, prefix: str) -> None:
+    swagger = _check_page(client, "/docs", prefix)
+    assert any(url.endswith(".js") for url in swagger) and any(url.endswith(".css") for url in swagger)
+    assert f"{prefix}/openapi.json" in client.get(f"{prefix}/docs").text
+    redoc = _check_page(client, "/redoc", prefix)
+    assert any(url.endswith(".js") for url in redoc)
+    script = client.get(next(url for url in swagger if url.endswith("swagger-ui-bundle.js")))
+    assert "SwaggerUIBundle" in script.text
+
+
+def test_the_root_leads_to_the_docs(client: TestClient, prefix: str) -> None:
+    answer = client.get(f"{prefix}/", follow_redirects=False)
+    assert answer.status_code == 307 and answer.headers["location"] == f"{prefix}/docs"
+    assert client.get(f"{prefix}/").status_code == 200  # followed: the docs page
+    assert "/" not in client.get(f"{prefix}/openapi.json").json()["paths"]

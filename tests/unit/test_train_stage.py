@@ -12,6 +12,7 @@ import pytest
 
 import tunedin_trainer.training.model_writer as model_writer
 from tests.support.jobs import job_env, run_job
+from tests.support.stores import TRAIN
 from tests.train_support import synthetic_interactions, write_dataset
 from tunedin_common.contract import (
     HEADLINE_METRICS,
@@ -31,16 +32,7 @@ from tunedin_trainer.training.config import TrainConfig, run_key
 from tunedin_trainer.training.model_writer import data_hash
 from tunedin_trainer.training.run import run_train
 
-FAST = {
-    "epochs": 8,
-    "eval_every": 2,
-    "patience": 2,
-    "checkpoint_every": 2,
-    "batch_size": 64,
-    "dim": 16,
-    "lr": 0.01,
-    "hard_negative_pool": 4,
-}
+FAST = {**TRAIN, "epochs": 8, "hard_negative_pool": 4}  # the small model of the API tests, longer
 
 
 def _settings(store: ArtifactStore, **overrides: object) -> Settings:
