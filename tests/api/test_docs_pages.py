@@ -71,3 +71,15 @@ def test_the_root_leads_to_the_docs(client: TestClient, prefix: str) -> None:
     assert answer.status_code == 307 and answer.headers["location"] == f"{prefix}/docs"
     assert client.get(f"{prefix}/").status_code == 200  # followed: the docs page
     assert "/" not in client.get(f"{prefix}/openapi.json").json()["paths"]
+
+
+def test_a_proxy_that_strips_the_prefix_gets_the_same_pages(client: TestClient, prefix: str) -> None:
+    # The frontend's nginx passes /api/docs on as /docs: every asset the page names must
+    # still be served when it arrives with the prefix taken off.
+    page = client.get("/docs")
+    assert page.status_code == 200
+    for url in _assets(page.text):
+        assert url.startswith(f"{prefix}/"), url
+        stripped = client.get(url.removeprefix(prefix))
+        assert stripped.status_code == 200 and len(stripped.content) > 100, url
+    assert client.get("/healthz").json() == {"status": "ok"}

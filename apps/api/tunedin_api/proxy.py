@@ -1,11 +1,12 @@
 """Serving behind reverse proxies: the public path prefix (``root_path``) and which peers'
 ``X-Forwarded-For`` names the real client (``forwarded_allow_ips``).
 
-The root path is set on every request's ASGI scope. Starlette matches a route on the path with a
-leading root path taken off, so ``/api/v1/model`` (an ingress that passes the prefix on) and
-``/v1/model`` (a proxy that strips it) reach the same route, and ``/healthz`` keeps working for
-the probes; the docs page and the OpenAPI ``servers`` name the prefix, which is where the
-browser finds the API.
+The root path is set on every request's ASGI scope, and a path that arrives without it (a proxy
+that strips the prefix, or a probe's ``/healthz``) gets it put in front, as the ASGI spec has
+``path`` include ``root_path``. Starlette matches a route on the path with the root path taken
+off, so ``/api/v1/model`` (an ingress that passes the prefix on) and ``/v1/model`` (a proxy that
+strips it) reach the same route, mounted apps such as the docs' static files included; the docs
+page and the OpenAPI ``servers`` name the prefix, which is where the browser finds the API.
 
 The forwarded addresses are applied by uvicorn's proxy-headers middleware in each gunicorn
 worker (``gunicorn_conf``): a request whose peer is trusted gets the right-most address of
@@ -52,7 +53,8 @@ def check_forwarded_allow_ips(value: str) -> str:
 
 
 class RootPathMiddleware:
-    """Pure ASGI: sets ``root_path`` on every HTTP and WebSocket scope."""
+    """Pure ASGI: sets ``root_path`` on every HTTP and WebSocket scope, and puts it in front of
+    a ``path`` that does not start with it."""
 
     def __init__(self, app: ASGIApp, root_path: str) -> None:
         self.app = app
@@ -61,4 +63,14 @@ class RootPathMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             scope["root_path"] = self.root_path
+            path: str = scope["path"]
+            if self.root_path and not _under(path, self.root_path):
+                scope["path"] = self.root_path + path
+                raw_path = scope.get("raw_path")
+                if raw_path is not None:
+                    scope["raw_path"] = self.root_path.encode() + raw_path
         await self.app(scope, receive, send)
+
+
+def _under(path: str, root_path: str) -> bool:
+    return path == root_path or path.startswith(root_path + "/")
