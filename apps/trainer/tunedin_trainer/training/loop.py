@@ -25,7 +25,6 @@ import numpy as np
 import torch
 from torch import Tensor
 from torch.nn.functional import embedding
-from tqdm import tqdm
 
 from tunedin_trainer.evaluation.ranking import embedding_scorer, evaluate, interaction_matrix
 from tunedin_trainer.model.graph import build_adjacency, edge_weights
@@ -33,6 +32,7 @@ from tunedin_trainer.model.lightgcn import TunedInLightGCN
 from tunedin_trainer.training.checkpoint import TrainState, load_checkpoint, save_checkpoint
 from tunedin_trainer.training.config import TrainConfig
 from tunedin_trainer.training.loss import bpr_loss, ego_l2
+from tunedin_trainer.training.progress import EpochProgress
 from tunedin_trainer.training.sampling import BprSampler
 
 
@@ -160,16 +160,9 @@ def _select(
     known = interaction_matrix([inputs.train], inputs.n_users, inputs.n_items)
     held_out = interaction_matrix([inputs.valid], inputs.n_users, inputs.n_items)
     last = state.epoch if state.stopped_early else config.epochs  # a stopped run resumes stopped
-    bar = tqdm(
-        range(state.epoch + 1, last + 1),
-        initial=state.epoch,
-        total=config.epochs,
-        desc="train (select on valid)",
-        unit="epoch",
-        disable=not progress,
-    )
+    bar = EpochProgress("train (select on valid)", state.epoch, config.epochs, progress)
     latest = {"recall@20": float("nan"), "ndcg@20": float("nan")}
-    for epoch in bar:
+    for epoch in range(state.epoch + 1, last + 1):
         started = time.perf_counter()
         loss = train_epoch(setup, config.reg)
         epoch_s = time.perf_counter() - started
@@ -193,9 +186,8 @@ def _select(
         point["elapsed_s"] = state.select_seconds
         state.curve.append(point)
         state.epoch = epoch
-        bar.set_postfix(
-            loss=f"{loss:.4f}", r20=f"{latest['recall@20']:.4f}", ndcg20=f"{latest['ndcg@20']:.4f}"
-        )
+        valid = {f"valid {name}": value for name, value in latest.items()}
+        bar.epoch_done(epoch, loss, valid if evaluation is not None else None)
         state.stopped_early = state.evals_since_best >= config.patience
         if ckpt is not None and (epoch % config.checkpoint_every == 0 or state.stopped_early):
             save_checkpoint(ckpt, _snapshot(setup, state))
@@ -214,15 +206,8 @@ def _refit(
     setup = prepare_training(inputs, config, pairs, plays)
     if state.epoch > 0:
         _restore(setup, state)
-    bar = tqdm(
-        range(state.epoch + 1, state.best_epoch + 1),
-        initial=state.epoch,
-        total=state.best_epoch,
-        desc="refit on train+valid",
-        unit="epoch",
-        disable=not progress,
-    )
-    for epoch in bar:
+    bar = EpochProgress("refit on train+valid", state.epoch, state.best_epoch, progress)
+    for epoch in range(state.epoch + 1, state.best_epoch + 1):
         started = time.perf_counter()
         loss = train_epoch(setup, config.reg)
         epoch_s = time.perf_counter() - started
@@ -231,7 +216,8 @@ def _refit(
             {"epoch": epoch, "loss": loss, "epoch_s": epoch_s, "elapsed_s": state.refit_seconds}
         )
         state.epoch = epoch
-        bar.set_postfix(loss=f"{loss:.4f}")
+        milestone = epoch % config.eval_every == 0 or epoch == state.best_epoch
+        bar.epoch_done(epoch, loss, milestone=milestone)
         if ckpt is not None and epoch % config.checkpoint_every == 0:
             save_checkpoint(ckpt, _snapshot(setup, state))
     bar.close()
