@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typer
 
-from jobs.retrain import ConfigMapOption, NamespaceOption, PrefixOption
+from jobs.retrain import ConfigMapOption, PrefixOption
 from tunedin_common.contract import utcnow
 from tunedin_common.erasures import ErasureLedger
 from tunedin_trainer.cli import load_settings, run_stage
@@ -35,14 +35,13 @@ def status() -> None:
 def ensure(
     config_map: ConfigMapOption,
     name_prefix: PrefixOption,
-    namespace: NamespaceOption = "default",
 ) -> None:
     """Start the pipeline run that completes the pending erasures, unless one runs or succeeded."""
     settings = load_settings()
     ledger = ErasureLedger(settings.artifacts)
     outcome = run_stage(
         "erasures ensure",
-        lambda: ensure_erasure_run(connect(namespace), ledger, config_map, name_prefix, utcnow),
+        lambda: ensure_erasure_run(connect(settings.namespace), ledger, config_map, name_prefix, utcnow),
     )
     if outcome is None:
         typer.echo("no erasure is pending")

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from tunedin_trainer.cli import load_settings, run_stage
+from tunedin_trainer.cli import fail, load_settings, run_stage
 from tunedin_trainer.orchestration.ensure import ensure_pipeline
 from tunedin_trainer.orchestration.kube import connect
 from tunedin_trainer.orchestration.runner import Pacing, run_pipeline
@@ -22,7 +22,6 @@ app = typer.Typer(add_completion=False, rich_markup_mode="markdown", help=__doc_
 
 ConfigMapOption = Annotated[str, typer.Option(help="The pipeline ConfigMap (fingerprint, Job specs).")]
 PrefixOption = Annotated[str, typer.Option(help="Job names start with this (the release's full name).")]
-NamespaceOption = Annotated[str, typer.Option(envvar="TUNEDIN_NAMESPACE", help="Namespace of the Jobs.")]
 
 
 @app.command("ensure")
@@ -30,12 +29,13 @@ def ensure(
     fingerprint: Annotated[str, typer.Option(help="The pipeline's fingerprint (10 hex).")],
     config_map: ConfigMapOption,
     name_prefix: PrefixOption,
-    namespace: NamespaceOption = "default",
 ) -> None:
-    """Start a runner for this fingerprint unless one is active or has succeeded."""
-    load_settings()
+    """Start a runner for this fingerprint unless one is active or has succeeded (in
+    TUNEDIN_NAMESPACE)."""
+    settings = load_settings()
     outcome = run_stage(
-        "ensure", lambda: ensure_pipeline(connect(namespace), config_map, fingerprint, name_prefix)
+        "ensure",
+        lambda: ensure_pipeline(connect(settings.namespace), config_map, fingerprint, name_prefix),
     )
     typer.echo(f"pipeline {fingerprint}: {outcome.state} {outcome.runner}".rstrip())
 
@@ -44,21 +44,25 @@ def ensure(
 def run(
     config_map: ConfigMapOption,
     name_prefix: PrefixOption,
-    runner_job: Annotated[
-        str, typer.Option(envvar="TUNEDIN_RUNNER_JOB", help="The Job this runner runs in (its own name).")
-    ],
     timeout_seconds: Annotated[
         float, typer.Option(min=1, help="Time for both stages together, and for the wait before them.")
     ] = 14400,
     poll_seconds: Annotated[float, typer.Option(min=0.01)] = 15,
-    namespace: NamespaceOption = "default",
 ) -> None:
-    """Run prepare+train, then build-index+publish, as Jobs owned by this runner's Job."""
-    load_settings()
+    """Run prepare+train, then build-index+publish, as Jobs owned by this runner's Job
+    (TUNEDIN_RUNNER_JOB, in TUNEDIN_NAMESPACE)."""
+    settings = load_settings()
+    if not settings.runner_job:
+        fail("retrain run needs TUNEDIN_RUNNER_JOB: the name of the Job it runs in")
     created = run_stage(
         "retrain",
         lambda: run_pipeline(
-            connect(namespace), config_map, runner_job, name_prefix, timeout_seconds, Pacing(poll_seconds)
+            connect(settings.namespace),
+            config_map,
+            settings.runner_job,
+            name_prefix,
+            timeout_seconds,
+            Pacing(poll_seconds),
         ),
     )
     typer.echo(f"retrain complete: {', '.join(created)}")

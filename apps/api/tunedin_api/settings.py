@@ -24,7 +24,7 @@ class Settings(CommonSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port gunicorn binds.")
     workers: int = Field(2, ge=1, description="gunicorn worker processes (uvicorn workers).")
     timeout_s: int = Field(
-        60, ge=1, description="A gunicorn worker silent for this long is killed and replaced."
+        30, ge=1, description="A gunicorn worker silent for this long is killed and replaced."
     )
     graceful_timeout_s: int = Field(20, ge=1, description="Time in-flight requests get on shutdown.")
     keepalive_s: int = Field(

@@ -126,6 +126,16 @@ class Settings(CommonSettings):
         "users against the served one, instead of serving it to everyone (see jobs.experiment).",
     )
 
+    # ---- orchestration on Kubernetes (jobs.retrain, jobs.erasures; the chart sets both)
+    namespace: str = Field(
+        "default", min_length=1, description="Namespace of the pipeline Jobs a runner creates and watches."
+    )
+    runner_job: str = Field(
+        "",
+        description="The name of the Job a pipeline runner runs in (its stage Jobs are owned by it); "
+        "jobs.retrain run needs it.",
+    )
+
     @model_validator(mode="after")
     def _fractions_leave_training_data(self) -> Settings:
         if self.test_fraction + self.valid_fraction * (1 - self.test_fraction) >= 0.9:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from tunedin_trainer.model.graph import EdgeWeighting
@@ -16,7 +16,8 @@ _EXECUTION_ONLY = ("threads", "checkpoint_every")
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Every knob of a training run (see ``Settings`` for what each means)."""
+    """Every knob of a training run: the ``Settings`` fields of the same names (see there for
+    what each means), typed as there; a unit test holds the two together."""
 
     seed: int
     dim: int
@@ -36,23 +37,8 @@ class TrainConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TrainConfig:
-        return cls(
-            seed=settings.seed,
-            dim=settings.dim,
-            layers=settings.layers,
-            epochs=settings.epochs,
-            lr=settings.lr,
-            batch_size=settings.batch_size,
-            reg=settings.reg,
-            negatives=settings.negatives,
-            hard_negative_pool=settings.hard_negative_pool,
-            edge_weight=settings.edge_weight,
-            eval_every=settings.eval_every,
-            patience=settings.patience,
-            refit=settings.refit,
-            threads=settings.threads,
-            checkpoint_every=settings.checkpoint_every,
-        )
+        """The run's knobs, by name from ``Settings`` (each field here is a ``Settings`` field)."""
+        return cls(**{field.name: getattr(settings, field.name) for field in fields(cls)})
 
     def params(self) -> dict[str, Any]:
         """All training settings, as recorded in the manifest."""
