@@ -81,7 +81,7 @@ erasures: setup ## Every user erasure and each step's time or "pending" (make pi
 ##@ Checks
 
 .PHONY: check
-check: lint test-unit test-chart ## The fast checks for every commit (a few minutes): ruff, mypy, unit and chart tests
+check: lint test-unit test-api test-chart test-frontend ## The fast checks for every commit (a few minutes): ruff, mypy, unit, API, chart and frontend unit tests
 
 .PHONY: lint
 lint: setup ## ruff + mypy
