@@ -10,6 +10,12 @@ KIND_CLUSTER := tunedin
 RELEASE ?= tunedin
 NAMESPACE ?= tunedin
 CHART_TOOLS_STAMP := .cache/tools/.installed
+# Bitnami's readme-generator-for-helm, pinned by scripts/chart-readme/package-lock.json: it writes the
+# Parameters tables of the chart README from the `## @param` comments of values.yaml.
+NPM ?= npm
+CHART_README_TOOL := scripts/chart-readme
+CHART_README_STAMP := $(CHART_README_TOOL)/node_modules/.installed
+README_GENERATOR := $(CHART_README_TOOL)/node_modules/.bin/readme-generator
 # The ingress controller of the kind cluster: Traefik v3 from its Helm chart, pinned.
 TRAEFIK_CHART_REPO := https://traefik.github.io/charts
 TRAEFIK_CHART_VERSION ?= 39.0.9
@@ -25,8 +31,19 @@ $(CHART_TOOLS_STAMP): scripts/install-chart-tools.sh
 	PIP="$(PY) -m pip" bash scripts/install-chart-tools.sh
 	touch $@
 
+.PHONY: chart-readme-tool
+chart-readme-tool: $(CHART_README_STAMP) ## Install the pinned readme-generator-for-helm into scripts/chart-readme/node_modules (npm ci)
+
+$(CHART_README_STAMP): $(CHART_README_TOOL)/package.json $(CHART_README_TOOL)/package-lock.json
+	cd $(CHART_README_TOOL) && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+.PHONY: chart-readme
+chart-readme: $(CHART_README_STAMP) ## Regenerate the Parameters tables of charts/tunedin/README.md from the @param comments in values.yaml
+	$(README_GENERATOR) --values $(CHART)/values.yaml --readme $(CHART)/README.md
+
 .PHONY: test-chart
-test-chart: setup chart-tools ## Chart tests: lint, render, strict schemas, policy, promtool alerts, dashboard, skaffold, kind config
+test-chart: setup chart-tools chart-readme-tool ## Chart tests: lint, render, strict schemas, policy, promtool alerts, dashboard, skaffold, kind config, README parameters up to date
 	$(PY) -m pytest tests/chart $(PYTEST_ARGS)
 
 # helm needs the kube-prometheus-stack subchart to render: offline, a stub stands in for it.

@@ -180,7 +180,7 @@ def test_schema_covers_every_value_and_closes_every_object() -> None:
 def test_the_readme_parameters_table_matches_values_yaml() -> None:
     values = yaml.safe_load((CHART_DIR / "values.yaml").read_text(encoding="utf-8"))
     readme = (CHART_DIR / "README.md").read_text(encoding="utf-8")
-    table = set(re.findall(r"^\| `([^`]+)` \|", readme, flags=re.MULTILINE))
+    table = set(re.findall(r"^\| `([^`]+)` +\|", readme, flags=re.MULTILINE))
     leaves = {".".join(p) for p in _leaf_paths(values)}
     # A row may stand for a whole subtree (kube-prometheus-stack.grafana).
     missing = [leaf for leaf in leaves if not any(leaf == k or leaf.startswith(k + ".") for k in table)]
