@@ -1,6 +1,6 @@
 """``Annotated`` dependencies: the app state, the served model, the rate limits, and for a
-request about one user all of them plus the user's recent history and whether they are erased,
-at once.
+request about one user all of them plus the user's recent history, whether they are erased and
+(while an experiment runs) which model serves them, at once.
 
 All are ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread, which
 costs a thread hop (tens of µs and a lock hand-off) per dependency per request.
@@ -15,6 +15,7 @@ import numpy as np
 from fastapi import Depends, HTTPException, Path, Request
 
 from tunedin_api.auth import caller_key_id
+from tunedin_api.experiments.serving import Served, serve
 from tunedin_api.model.loaded import LoadedModel
 from tunedin_api.ratelimit import Hit
 from tunedin_api.schemas import UserId
@@ -69,10 +70,14 @@ RateLimit = Depends(rate_limit)
 class UserRequest:
     user_id: int
     state: AppState
-    model: LoadedModel
+    served: Served  # the model serving this user (the challenger's, in its experiment arm)
     history: History  # recent events, read in the rate-limit hit's round trip
     row: int | None  # the user's row in the model; None: not in it, or erased
     erased_friends: tuple[int, ...] = ()  # rows of the user's friends who were erased
+
+    @property
+    def model(self) -> LoadedModel:
+        return self.served.model
 
 
 async def get_user_request(request: Request, user_id: Annotated[UserId, Path()]) -> UserRequest:
@@ -81,7 +86,8 @@ async def get_user_request(request: Request, user_id: Annotated[UserId, Path()])
     Redis round trip (the hot path pays for one; a flat dependency, as nesting costs FastAPI
     time per level)."""
     state: AppState = request.app.state.tunedin
-    model = _served(state)
+    served = serve(_served(state), state.holder.split, str(user_id))
+    model = served.model
     suppression = state.suppression
     row = model.user_row.get(user_id)
     mates = model.friends.of(row) if row is not None else _NO_ROWS
@@ -96,7 +102,7 @@ async def get_user_request(request: Request, user_id: Annotated[UserId, Path()])
     gone = tuple(mate for mate, flag in zip(mates.tolist(), erased[1:], strict=True) if flag)
     if erased[0]:
         row, gone = None, ()
-    return UserRequest(user_id, state, model, state.history.parse(reply.items), row, gone)
+    return UserRequest(user_id, state, served, state.history.parse(reply.items), row, gone)
 
 
 AboutUser = Annotated[UserRequest, Depends(get_user_request)]

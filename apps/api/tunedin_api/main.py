@@ -19,13 +19,23 @@ from redis.exceptions import RedisError
 
 from tunedin_api import errors
 from tunedin_api.erasure.suppression import Suppression
+from tunedin_api.experiments.impressions import ImpressionStore
 from tunedin_api.json_only import JsonBodyMiddleware
 from tunedin_api.keys.registry import KeyRegistry
 from tunedin_api.model.holder import ModelHolder
 from tunedin_api.proxy import RootPathMiddleware
 from tunedin_api.ratelimit import RateLimiter
 from tunedin_api.recommend.service import Recommender
-from tunedin_api.routes import artists, docs, erasures, feedback, recommendations, service, users
+from tunedin_api.routes import (
+    artists,
+    docs,
+    erasures,
+    experiments,
+    feedback,
+    recommendations,
+    service,
+    users,
+)
 from tunedin_api.settings import Settings
 from tunedin_api.state import AppState
 from tunedin_api.store.embedding_cache import EmbeddingCache
@@ -68,6 +78,7 @@ def build_state(settings: Settings, provider: TracerProvider) -> AppState:
         forgets=ForgetBroadcast(link),
         keys=KeyRegistry(settings.api_keys_file),
         suppression=Suppression(ErasureLedger(settings.artifacts), pseudonym_key, link),
+        impressions=ImpressionStore(link, settings.attribution_ttl_s, settings.impression_stream_maxlen),
     )
 
 
@@ -123,7 +134,7 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
     app.state.tracer_provider = provider
     errors.install(app)
     # Routes are matched in this order: the hot path and the probes first.
-    for module in (recommendations, service, users, artists, feedback, erasures, docs):
+    for module in (recommendations, service, users, artists, feedback, erasures, experiments, docs):
         app.include_router(module.router)
     app.add_middleware(JsonBodyMiddleware)
     if settings.cors_origins:

@@ -8,11 +8,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tunedin_common.contract import MetricsReport
+from tunedin_common.experiments.report import ExperimentReport
 
 ArtistId = Annotated[int, Field(ge=0, le=2**31 - 1)]
 UserId = Annotated[int, Field(ge=0, le=2**31 - 1)]
 K = Annotated[int, Field(ge=1, le=100, description="How many artists to return.")]
 Diversity = Annotated[float, Field(ge=0, le=1, description="MMR trade-off: 0 = plain model ranking.")]
+RECOMMENDATION_ID_PATTERN = r"^[0-9a-f]{20}$"  # experiments.serving.recommendation_id
 
 
 class Strict(BaseModel):
@@ -24,12 +26,33 @@ class ColdStartIn(Strict):
     k: K = 20
     diversity: Diversity = 0.3
     tags: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(None, max_length=20)
+    session_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=128,
+        description="A stable key of the person asking (a browser session, say): while an experiment "
+        "runs it keeps them in one variant; without it the variant follows the set of artists.",
+    )
+
+
+RecommendationId = Annotated[
+    str,
+    Field(
+        pattern=RECOMMENDATION_ID_PATTERN,
+        description="The `recommendation_id` of the list the event came from.",
+    ),
+]
 
 
 class FeedbackIn(Strict):
     user_id: UserId
     artist_id: ArtistId
     event: Literal["play", "like", "skip"]
+    recommendation_id: RecommendationId | None = Field(
+        None,
+        description="The list the artist was shown in: the event is attributed to that list, its "
+        "variant and position (422 when the artist is not in it).",
+    )
 
 
 LASTFM_URL = "The artist's Last.fm page (from the dataset's artists.dat), when it has one."
@@ -44,14 +67,25 @@ class Item(BaseModel):
     reason: str
 
 
-class RecommendationsOut(BaseModel):
+class ListIdentity(BaseModel):
+    recommendation_id: str = Field(
+        description="Names this list (the same list for the same person on the same day keeps its "
+        "id); feedback may cite it."
+    )
+    experiment_id: str | None = Field(description="The experiment this list was served in, if any.")
+    variant: Literal["champion", "challenger"] | None = Field(
+        description="The experiment arm that served it: the champion model or the challenger."
+    )
+
+
+class RecommendationsOut(ListIdentity):
     user_id: int
     model_id: str
     strategy: Literal["model", "history", "popular"]
     items: list[Item]
 
 
-class ColdStartOut(BaseModel):
+class ColdStartOut(ListIdentity):
     model_id: str
     strategy: Literal["fold_in"]
     items: list[Item]
@@ -94,12 +128,30 @@ class HistoryOut(BaseModel):
     complete: bool = Field(description="False when Redis is unreachable: recent events are unknown.")
 
 
+class AttributionOut(BaseModel):
+    experiment_id: str
+    variant: Literal["champion", "challenger"]
+    position: int = Field(description="The artist's place in the cited list, from 1.")
+    counted: bool = Field(
+        description="Whether it counted in the experiment's figures: false once the experiment "
+        "ended, or when the user's day already had this event from that variant."
+    )
+
+
 class FeedbackOut(BaseModel):
     accepted: Literal[True]
     user_id: int
     artist_id: int
     event: str
     history_length: int
+    attribution: AttributionOut | None = Field(
+        description="Where the cited list came from; null without a recommendation_id, or when the "
+        "list is unknown (not shown to this user during an experiment, or past the attribution window)."
+    )
+
+
+class ExperimentReportOut(ExperimentReport):
+    """The experiment record, both variants' figures, the sequential tests and the decision."""
 
 
 class ErasureStep(BaseModel):

@@ -50,6 +50,14 @@ class Settings(CommonSettings):
     history_length: int = Field(50, ge=1, le=1000, description="Recent events kept per user.")
     history_ttl_s: int = Field(30 * 24 * 3600, ge=1)
     feedback_stream_maxlen: int = Field(100_000, ge=100, description="Bound of the anonymised event log.")
+    impression_stream_maxlen: int = Field(
+        100_000, ge=100, description="Bound of the impression log kept while an experiment runs."
+    )
+    attribution_ttl_s: int = Field(
+        2 * 24 * 3600,
+        ge=60,
+        description="How long a list shown during an experiment can be cited by feedback.",
+    )
 
     candidates: int = Field(200, ge=10, le=5000, description="FAISS candidates before reranking.")
     search_cache_size: int = Field(

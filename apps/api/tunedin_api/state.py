@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from opentelemetry.trace import Tracer
 
 from tunedin_api.erasure.suppression import Suppression
+from tunedin_api.experiments.impressions import ImpressionStore
 from tunedin_api.keys.registry import KeyRegistry
 from tunedin_api.model.holder import ModelHolder
 from tunedin_api.ratelimit import RateLimiter
@@ -31,17 +32,19 @@ class AppState:
     forgets: ForgetBroadcast
     keys: KeyRegistry
     suppression: Suppression
+    impressions: ImpressionStore
 
     def forget_locally(self, user_id: int) -> int:
         """Drop this process's cached embedding, recommendations and searches of ``user_id``;
         how many entries there were."""
         dropped = self.cache.forget(user_id)
-        model = self.holder.model
-        if model is not None:
-            dropped += model.results.forget(user_id)
-            row = model.user_row.get(user_id)
-            if row is not None:
-                dropped += model.searches.forget(model.user_embeddings[row])
+        split = self.holder.split
+        for model in (self.holder.model, split.challenger if split is not None else None):
+            if model is not None:
+                dropped += model.results.forget(user_id)
+                row = model.user_row.get(user_id)
+                if row is not None:
+                    dropped += model.searches.forget(model.user_embeddings[row])
         return dropped
 
     def forget_broadcast(self, user_id: int) -> None:

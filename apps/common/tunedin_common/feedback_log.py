@@ -16,6 +16,9 @@ from pathlib import Path
 from tunedin_common.erasures import subject_of
 
 FEEDBACK_STREAM = "tunedin:feedback"
+# While an experiment runs, one entry per list shown: ``user`` (the pseudonym), ``recommendation``,
+# ``experiment``, ``variant``, ``items`` (comma-separated artist ids, in order) and ``at``.
+IMPRESSION_STREAM = "tunedin:impressions"
 FEEDBACK_EVENTS = ("play", "like", "skip")
 FEEDBACK_DIR = "feedback"
 CURSOR_FILE = "CURSOR"  # in FEEDBACK_DIR: the stream id of the last exported entry

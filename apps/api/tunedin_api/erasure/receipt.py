@@ -49,8 +49,9 @@ def receipt(
         _step(
             "caches_purged",
             request.caches_purged_at,
-            "Recent history, cached embeddings and recommendations, rate-limit counters and "
-            "feedback-log entries removed from Redis and from every API process.",
+            "Recent history, cached embeddings and recommendations, rate-limit counters, the "
+            "lists shown in experiments and feedback- and impression-log entries removed from "
+            "Redis and from every API process.",
         ),
         _step(
             "removed_from_datasets",

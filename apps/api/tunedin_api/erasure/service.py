@@ -44,7 +44,7 @@ async def erase(state: AppState, user_id: int) -> dict[str, Any]:
     try:
         client = state.redis.require()
         await client.sadd(ERASED_SET, request.subject)
-        history_events, embeddings, logged = await state.history.delete_user(user_id)
+        removed = await state.history.delete_user(user_id)
         rate_limits = await state.limiter.forget_user(user_id)
         local = state.forget_locally(user_id)
         await state.forgets.publish(user_id)  # the other workers and replicas drop their copies
@@ -64,9 +64,7 @@ async def erase(state: AppState, user_id: int) -> dict[str, Any]:
         "user_id": user_id,
         **receipt(request, progress),
         "removed": {
-            "history_events": history_events,
-            "cached_embeddings": embeddings,
-            "feedback_log_entries": logged,
+            **removed,
             "rate_limit_counters": rate_limits,
             "in_process_cache_entries": local,
         },

@@ -85,32 +85,39 @@ class HistoryStore:
             raise RedisUnavailableError("Redis is unavailable") from exc
         return int(results[3])
 
-    async def delete_user(self, user_id: int) -> tuple[int, int, int]:
-        """Remove the user's keys and stream entries: (history events, cached embeddings, log entries)."""
+    async def delete_user(self, user_id: int) -> dict[str, int]:
+        """Remove the user's keys and log entries; how many of each kind there were."""
         client = self.link.require()
+        pseudonym = keys.pseudonym(self.key, user_id)
         try:
             history_events = int(await client.llen(keys.history(user_id)))
             found = [k async for k in client.scan_iter(match=f"{keys.user_prefix(user_id)}*", count=500)]
-            embeddings = sum(1 for k in found if b":emb:" in k)
             if found:
                 await client.delete(*found)
-            logged = await self._delete_stream_entries(keys.pseudonym(self.key, user_id))
+            logged = await self._delete_stream_entries(keys.FEEDBACK_STREAM, pseudonym)
+            shown = await self._delete_stream_entries(keys.IMPRESSION_STREAM, pseudonym)
         except (RedisError, OSError) as exc:
             self.link.failed(exc)
             raise RedisUnavailableError("Redis is unavailable") from exc
-        return history_events, embeddings, logged
+        return {
+            "history_events": history_events,
+            "cached_embeddings": sum(1 for k in found if b":emb:" in k),
+            "feedback_log_entries": logged,
+            "recommendation_records": sum(1 for k in found if b":rec:" in k),
+            "impression_log_entries": shown,
+        }
 
-    async def _delete_stream_entries(self, pseudonym: str) -> int:
+    async def _delete_stream_entries(self, stream: str, pseudonym: str) -> int:
         client = self.link.require()
         start, removed, wanted = "-", 0, pseudonym.encode()
         while True:
             batch = cast(
                 StreamEntries,
-                await client.xrange(keys.FEEDBACK_STREAM, min=start, max="+", count=_STREAM_SCAN),
+                await client.xrange(stream, min=start, max="+", count=_STREAM_SCAN),
             )
             ids = [entry_id for entry_id, fields in batch if fields.get(b"user") == wanted]
             if ids:
-                removed += int(await client.xdel(keys.FEEDBACK_STREAM, *ids))
+                removed += int(await client.xdel(stream, *ids))
             if len(batch) < _STREAM_SCAN:
                 return removed
             start = "(" + batch[-1][0].decode()

@@ -63,6 +63,25 @@ API_KEY_REQUESTS = Counter(
     '"none": no valid key.',
     ["key_id", "status"],
 )
+EXPERIMENT_LISTS = Counter(
+    "tunedin_experiment_lists",
+    "Recommendation lists served during an experiment, by experiment and variant.",
+    ["experiment_id", "variant"],
+)
+EXPERIMENT_IMPRESSIONS = Counter(
+    "tunedin_experiment_impressions",
+    "Impressions counted in an experiment's figures (a user's first list of a day from a variant).",
+    ["experiment_id", "variant"],
+)
+EXPERIMENT_EVENTS = Counter(
+    "tunedin_experiment_events",
+    "Feedback events attributed to an experiment's lists and counted in its figures, by event.",
+    ["experiment_id", "variant", "event"],
+)
+EXPERIMENT_UNRECORDED = Counter(
+    "tunedin_experiment_unrecorded_lists",
+    "Lists served during an experiment whose impression could not be recorded (Redis down).",
+)
 UNHANDLED_ERRORS = Counter("tunedin_unhandled_errors", "Requests that raised an unexpected exception.")
 
 CACHE_LOCAL_HIT = CACHE_REQUESTS.labels("local", "hit")

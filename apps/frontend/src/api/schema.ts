@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Recommendations
-         * @description Scope: `recommendations:read`. An erased user is served as a newcomer: from the events they sent since, else what is popular.
+         * @description Scope: `recommendations:read`. An erased user is served as a newcomer: from the events they sent since, else what is popular. While an experiment runs, the user's variant (sticky: a hash of the user and the experiment) decides the model, and the list is recorded as an impression.
          */
         get: operations["recommendations_v1_users__user_id__recommendations_get"];
         put?: never;
@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Cold Start
-         * @description Scope: `recommendations:read`. Recommendations for a newcomer from a few artists they like.
+         * @description Scope: `recommendations:read`. Recommendations for a newcomer from a few artists they like. While an experiment runs, `session_id` (else the set of artists) decides the variant.
          */
         post: operations["cold_start_v1_recommendations_post"];
         delete?: never;
@@ -183,7 +183,7 @@ export interface paths {
         put?: never;
         /**
          * Feedback
-         * @description Scope: `feedback:write`. A user erased before starts a fresh history.
+         * @description Scope: `feedback:write`. A user erased before starts a fresh history. With a `recommendation_id` the event is attributed to that list (its experiment, variant and the artist's position); during its experiment it counts once per user, variant, day and event.
          */
         post: operations["feedback_v1_feedback_post"];
         delete?: never;
@@ -204,6 +204,26 @@ export interface paths {
          * @description Scope: `users:delete`. The receipt of an erasure (the `erasure_id` and `Location` that `DELETE /v1/users/{user_id}` answered with).
          */
         get: operations["erasure_v1_erasures__erasure_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Current
+         * @description Scope: `admin`. The running experiment (or the last one, once ended; 404 when none was ever started): per variant the impressions (user-days shown a list) and the play, like and skip rates per impression with Wilson intervals, and for each rate difference an always-valid sequential test (mixture SPRT), so the report may be read at any time and as often as wanted; the decision rests on the play rate.
+         */
+        get: operations["current_v1_experiments_current_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -282,6 +302,26 @@ export interface components {
             /** Items */
             items: components["schemas"]["ArtistOut"][];
         };
+        /** AttributionOut */
+        AttributionOut: {
+            /** Experiment Id */
+            experiment_id: string;
+            /**
+             * Variant
+             * @enum {string}
+             */
+            variant: "champion" | "challenger";
+            /**
+             * Position
+             * @description The artist's place in the cited list, from 1.
+             */
+            position: number;
+            /**
+             * Counted
+             * @description Whether it counted in the experiment's figures: false once the experiment ended, or when the user's day already had this event from that variant.
+             */
+            counted: boolean;
+        };
         /** ColdStartIn */
         ColdStartIn: {
             /**
@@ -303,6 +343,11 @@ export interface components {
             diversity?: number;
             /** Tags */
             tags?: string[] | null;
+            /**
+             * Session Id
+             * @description A stable key of the person asking (a browser session, say): while an experiment runs it keeps them in one variant; without it the variant follows the set of artists.
+             */
+            session_id?: string | null;
         };
         /**
          * ColdStartMethod
@@ -342,6 +387,21 @@ export interface components {
         };
         /** ColdStartOut */
         ColdStartOut: {
+            /**
+             * Recommendation Id
+             * @description Names this list (the same list for the same person on the same day keeps its id); feedback may cite it.
+             */
+            recommendation_id: string;
+            /**
+             * Experiment Id
+             * @description The experiment this list was served in, if any.
+             */
+            experiment_id: string | null;
+            /**
+             * Variant
+             * @description The experiment arm that served it: the champion model or the challenger.
+             */
+            variant: ("champion" | "challenger") | null;
             /** Model Id */
             model_id: string;
             /**
@@ -504,6 +564,96 @@ export interface components {
             /** Detail */
             detail: string | components["schemas"]["ValidationIssue"][];
         };
+        /**
+         * Experiment
+         * @description A champion/challenger experiment: who is compared, on what share of users, and how it ended.
+         *
+         *     ``champion`` is the model CURRENT named when the experiment started; ``challenger`` gets
+         *     ``share`` of the users (see ``tunedin_common.experiments.assignment``). ``ended_at`` is set
+         *     when it stops or is promoted, ``rolled_back_at`` when a promotion was undone.
+         */
+        Experiment: {
+            /**
+             * Schema Version
+             * @default 1
+             * @constant
+             */
+            schema_version?: 1;
+            /**
+             * Kind
+             * @default experiment
+             * @constant
+             */
+            kind?: "experiment";
+            /** Experiment Id */
+            experiment_id: string;
+            /**
+             * Champion
+             * @description The served model when it started.
+             */
+            champion: string;
+            /**
+             * Challenger
+             * @description The model tried on `share` of users.
+             */
+            challenger: string;
+            /**
+             * Share
+             * @description Fraction of users served the challenger.
+             */
+            share: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * State
+             * @default running
+             * @enum {string}
+             */
+            state?: "running" | "stopped" | "promoted" | "rolled_back";
+            /** Ended At */
+            ended_at?: string | null;
+            /** Rolled Back At */
+            rolled_back_at?: string | null;
+        };
+        /**
+         * ExperimentReportOut
+         * @description The experiment record, both variants' figures, the sequential tests and the decision.
+         */
+        ExperimentReportOut: {
+            experiment: components["schemas"]["Experiment"];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Method */
+            method: string;
+            /** Alpha */
+            alpha: number;
+            /** Mixture Sd */
+            mixture_sd: number;
+            /** Min Impressions */
+            min_impressions: number;
+            /**
+             * Primary Metric
+             * @enum {string}
+             */
+            primary_metric: "play_rate" | "like_rate" | "skip_rate";
+            /** Variants */
+            variants: components["schemas"]["VariantReport"][];
+            /** Tests */
+            tests: {
+                [key: string]: components["schemas"]["SequentialTest"];
+            };
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "challenger_better" | "champion_better" | "no_difference_yet";
+        };
         /** FeedbackIn */
         FeedbackIn: {
             /** User Id */
@@ -515,6 +665,11 @@ export interface components {
              * @enum {string}
              */
             event: "play" | "like" | "skip";
+            /**
+             * Recommendation Id
+             * @description The list the artist was shown in: the event is attributed to that list, its variant and position (422 when the artist is not in it).
+             */
+            recommendation_id?: string | null;
         };
         /** FeedbackOut */
         FeedbackOut: {
@@ -531,6 +686,8 @@ export interface components {
             event: string;
             /** History Length */
             history_length: number;
+            /** @description Where the cited list came from; null without a recommendation_id, or when the list is unknown (not shown to this user during an experiment, or past the attribution window). */
+            attribution: components["schemas"]["AttributionOut"] | null;
         };
         /** HealthOut */
         HealthOut: {
@@ -735,6 +892,20 @@ export interface components {
              */
             held_out_long_tail_share: number;
         };
+        /**
+         * RateEstimate
+         * @description A rate (events / impressions) with its Wilson interval; rate is None without impressions.
+         */
+        RateEstimate: {
+            /** Events */
+            events: number;
+            /** Rate */
+            rate: number | null;
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+        };
         /** ReadyOut */
         ReadyOut: {
             /** Ready */
@@ -748,6 +919,21 @@ export interface components {
         };
         /** RecommendationsOut */
         RecommendationsOut: {
+            /**
+             * Recommendation Id
+             * @description Names this list (the same list for the same person on the same day keeps its id); feedback may cite it.
+             */
+            recommendation_id: string;
+            /**
+             * Experiment Id
+             * @description The experiment this list was served in, if any.
+             */
+            experiment_id: string | null;
+            /**
+             * Variant
+             * @description The experiment arm that served it: the champion model or the challenger.
+             */
+            variant: ("champion" | "challenger") | null;
             /** User Id */
             user_id: number;
             /** Model Id */
@@ -807,6 +993,52 @@ export interface components {
             };
             /** @description Coverage, novelty and long tail of the test lists (absent in older reports). */
             popularity_bias?: components["schemas"]["PopularityBias"] | null;
+        };
+        /**
+         * SequentialTest
+         * @description The always-valid test of one rate's difference, challenger − champion.
+         */
+        SequentialTest: {
+            /**
+             * Metric
+             * @enum {string}
+             */
+            metric: "play_rate" | "like_rate" | "skip_rate";
+            /**
+             * Difference
+             * @description Observed challenger rate minus champion rate.
+             */
+            difference: number;
+            /**
+             * Relative Lift
+             * @description difference / champion rate; None at rate 0.
+             */
+            relative_lift: number | null;
+            /**
+             * Low
+             * @description Always-valid confidence sequence for the difference, lower end.
+             */
+            low: number;
+            /**
+             * High
+             * @description Upper end.
+             */
+            high: number;
+            /**
+             * P Value
+             * @description Always-valid p-value (running minimum over looks).
+             */
+            p_value: number;
+            /**
+             * Significant
+             * @description p_value ≤ alpha: the rates differ.
+             */
+            significant: boolean;
+            /**
+             * Better
+             * @description The better variant on this metric, when significant.
+             */
+            better: ("champion" | "challenger") | null;
         };
         /**
          * ServedColdStart
@@ -1002,6 +1234,25 @@ export interface components {
             msg: string;
             /** Type */
             type: string;
+        };
+        /**
+         * VariantReport
+         * @description One variant: its model, its counts and its rates.
+         */
+        VariantReport: {
+            /**
+             * Variant
+             * @enum {string}
+             */
+            variant: "champion" | "challenger";
+            /** Model Id */
+            model_id: string;
+            /** Impressions */
+            impressions: number;
+            /** Rates */
+            rates: {
+                [key: string]: components["schemas"]["RateEstimate"];
+            };
         };
     };
     responses: never;
@@ -1787,6 +2038,75 @@ export interface operations {
             };
             /** @description Invalid request: the issues, or a sentence naming unknown artist ids. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No model loaded yet, or Redis is needed for this write and is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    current_v1_experiments_current_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentReportOut"];
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="tunedin" (error="invalid_token" for a key that is not valid) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API key lacks the route's scope (named in the route's description). */
+            403: {
+                headers: {
+                    /** @description Bearer realm="tunedin", error="insufficient_scope", scope="<the scope>" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No experiment was ever started. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
