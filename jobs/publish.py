@@ -8,7 +8,8 @@ model leaves CURRENT untouched (exit 1, one line). Publishing the served model i
 With a challenger share (``--challenger-share``, ``TUNEDIN_CHALLENGER_SHARE``) above 0 and a model
 already served, the new model is not served to everyone: it passes the integrity and index gates
 and starts an experiment on that share of the users (``python -m jobs.experiment status``,
-``promote``, ``rollback``).
+``promote``, ``rollback``). A plain publish that replaces the champion of a running experiment
+stops that experiment (it would no longer compare what is served).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import typer
 
 from tunedin_common.contract import ArtifactStore
 from tunedin_trainer.cli import load_settings, run_stage
+from tunedin_trainer.experiments import lifecycle
 from tunedin_trainer.experiments.challenger import publish_as_challenger
 from tunedin_trainer.publish.stage import publish
 
@@ -54,7 +56,14 @@ def main(
                 f"on {share:.0%} of users against {started.champion}"
             )
         return
-    run_stage("publish", lambda: publish(store, settings, model_id, force))
+    outcome = run_stage("publish", lambda: publish(store, settings, model_id, force))
+    if outcome.published:
+        stopped = lifecycle.end_superseded(store)
+        if stopped is not None:
+            typer.echo(
+                f"experiment {stopped.experiment_id} stopped: its champion {stopped.champion} is no "
+                f"longer served ({outcome.model_id} is)"
+            )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from jobs.experiment import app
+from jobs.publish import app as publish_app
 from tests.factories import ModelSize, make_model, make_settings
 from tunedin_common.contract import ArtifactStore, utcnow
 from tunedin_common.experiments.record import load_experiment
@@ -77,3 +78,22 @@ def test_stop_without_an_experiment_fails(store: ArtifactStore, models: tuple[st
     refused = _run(store, "stop")
     assert refused.exit_code == 1
     assert "error: experiment stop failed: no experiment was started" in refused.stderr
+
+
+def test_a_plain_publish_that_replaces_the_champion_stops_the_experiment(
+    store: ArtifactStore, models: tuple[str, str]
+) -> None:
+    champion, challenger = models
+    newer = make_model(store, created_at=utcnow(), **SMALL)
+    build_index(store, make_settings(store), newer)
+    assert _run(store, "start", "--challenger", challenger, "--share", "0.2").exit_code == 0
+    env = {"TUNEDIN_ARTIFACTS": str(store.root), "TUNEDIN_QUALITY_TOLERANCE": "1"}
+    same = CliRunner().invoke(publish_app, ["--model-id", champion], env=env)
+    assert same.exit_code == 0 and "stopped" not in same.stdout  # a no-op leaves it running
+    experiment = load_experiment(store)
+    assert experiment is not None and experiment.running
+    replaced = CliRunner().invoke(publish_app, ["--model-id", newer], env=env)
+    assert replaced.exit_code == 0, replaced.output
+    assert f"experiment {experiment.experiment_id} stopped: its champion {champion}" in replaced.stdout
+    ended = load_experiment(store)
+    assert ended is not None and ended.state == "stopped" and store.read_current() == newer

@@ -7,6 +7,8 @@
 * ``promote``: the challenger goes through ``publish`` (every gate; ``force`` skips the quality
   gate as ``publish --force`` does), then the experiment ends as promoted. A refused challenger
   leaves CURRENT and the running experiment as they were.
+* ``end_superseded``: a plain ``publish`` that replaced the champion (a retrain after an
+  erasure, say) ends the running experiment as stopped: it no longer compares what is served.
 * ``rollback``: a promoted experiment puts the champion back through ``publish`` (integrity and
   index gates; the quality gate is skipped, as for any rollback); a running one simply ends,
   since the champion is still served.
@@ -103,6 +105,17 @@ def stop(store: ArtifactStore, now: datetime | None = None) -> Experiment:
     """End the running experiment; the champion stays served."""
     with _exclusive(store):
         ended = _changed(_running(store), state="stopped", ended_at=now or utcnow())
+        write_experiment(store, ended)
+        return ended
+
+
+def end_superseded(store: ArtifactStore, now: datetime | None = None) -> Experiment | None:
+    """Stop the running experiment when CURRENT no longer names its champion; what was stopped."""
+    with _exclusive(store):
+        experiment = load_experiment(store)
+        if experiment is None or not experiment.running or experiment.applies_to(store.read_current()):
+            return None
+        ended = _changed(experiment, state="stopped", ended_at=now or utcnow())
         write_experiment(store, ended)
         return ended
 
