@@ -5,6 +5,7 @@ unexpected errors. The caller's key id is what ``auth`` left in the request's AS
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
@@ -107,6 +108,7 @@ class TelemetryMiddleware:
                 "status": status,
                 "duration_ms": round(duration * 1000, 3),
                 "key_id": key_id,
+                "pid": os.getpid(),  # which gunicorn worker answered
             },
         )
         REQUEST_ID.reset(token)
