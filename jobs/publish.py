@@ -56,13 +56,13 @@ def main(
                 f"on {share:.0%} of users against {started.champion}"
             )
         return
-    outcome = run_stage("publish", lambda: publish(store, settings, model_id, force))
-    if outcome.published:
+    published = run_stage("publish", lambda: publish(store, settings, model_id, force))
+    if published.published:
         stopped = lifecycle.end_superseded(store)
         if stopped is not None:
             typer.echo(
                 f"experiment {stopped.experiment_id} stopped: its champion {stopped.champion} is no "
-                f"longer served ({outcome.model_id} is)"
+                f"longer served ({published.model_id} is)"
             )
 
 
