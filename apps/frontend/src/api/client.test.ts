@@ -20,8 +20,13 @@ describe("client", () => {
     });
     await getRecommendations(1, { k: 20, diversity: 0, excludeListened: true, tags: [] });
     await coldStart([3, 4], { k: 20, diversity: 0.2, tags: [] });
+    await coldStart([5], { k: 20, diversity: 0.2, tags: [] });
     expect(api.calls[0]?.query.has("tags")).toBe(false);
-    expect(api.calls[1]?.body).toEqual({ artist_ids: [3, 4], k: 20, diversity: 0.2, tags: null });
+    const session = (api.calls[1]?.body as { session_id?: unknown }).session_id;
+    expect(api.calls[1]?.body).toEqual({ artist_ids: [3, 4], k: 20, diversity: 0.2, tags: null, session_id: session });
+    // One session key for the tab, so an experiment keeps the newcomer in one variant.
+    expect(typeof session === "string" && session.length > 0).toBe(true);
+    expect((api.calls[2]?.body as { session_id?: unknown }).session_id).toBe(session);
   });
 
   it("takes the deletion's 202 and its erasure receipt", async () => {

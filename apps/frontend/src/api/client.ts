@@ -1,6 +1,7 @@
 // The typed client: one function per endpoint of the API, nothing else talks HTTP.
 import { apiBase } from "./config";
 import { errorFromResponse, toApiError } from "./errors";
+import { sessionKey } from "./session";
 import type {
   ArtistSearch,
   ColdStartBody,
@@ -61,7 +62,13 @@ export function getRecommendations(userId: number, options: RecommendationOption
 }
 
 export function coldStart(artistIds: number[], options: Omit<RecommendationOptions, "excludeListened">, signal?: AbortSignal): Promise<ColdStartRecommendations> {
-  const body: ColdStartBody = { artist_ids: artistIds, k: options.k, diversity: options.diversity, tags: options.tags.length ? options.tags : null };
+  const body: ColdStartBody = {
+    artist_ids: artistIds,
+    k: options.k,
+    diversity: options.diversity,
+    tags: options.tags.length ? options.tags : null,
+    session_id: sessionKey(),
+  };
   return request("POST", "/v1/recommendations", { body, signal });
 }
 

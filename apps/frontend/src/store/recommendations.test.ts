@@ -54,7 +54,12 @@ describe("recommendations store", () => {
     const blur = useRecommendations.getState().data?.items[0];
     if (!blur) throw new Error("no item");
     await useRecommendations.getState().feedback(blur, "like");
-    expect(api.calls.find((c) => c.method === "POST")?.body).toEqual({ user_id: 3, artist_id: 2, event: "like" });
+    expect(api.calls.find((c) => c.method === "POST")?.body).toEqual({
+      user_id: 3,
+      artist_id: 2,
+      event: "like",
+      recommendation_id: "00030000000000000000",
+    });
     expect(useRecommendations.getState().data?.items[0]?.name).toBe("Neighbour");
     expect(useRecommendations.getState().note).toEqual({ artist: "Blur", event: "like" });
   });

@@ -74,7 +74,10 @@ export const useRecommendations = create<RecommendationsState>()((set, get) => (
     if (listener.kind !== "user") return;
     set({ pending: item.artist_id });
     try {
-      await sendFeedback({ user_id: listener.userId, artist_id: item.artist_id, event });
+      // Cite the list the artist was shown in: the API attributes the event to it (an experiment's figures).
+      const shown = get().data;
+      const cited = shown && "recommendation_id" in shown && shown.items.includes(item) ? { recommendation_id: shown.recommendation_id } : {};
+      await sendFeedback({ user_id: listener.userId, artist_id: item.artist_id, event, ...cited });
       set({ note: { artist: item.name, event } });
       await get().load();
     } catch (error) {

@@ -40,5 +40,6 @@ export function item(artistId: number, name: string, tags: string[] = ["rock"], 
 }
 
 export function recs(userId: number, items: ReturnType<typeof item>[], strategy = "model") {
-  return { user_id: userId, model_id: "20260101T000000Z-abc123", strategy, items };
+  const recommendation_id = `${userId.toString(16).padStart(4, "0")}${"0".repeat(16)}`;
+  return { recommendation_id, experiment_id: null, variant: null, user_id: userId, model_id: "20260101T000000Z-abc123", strategy, items };
 }
