@@ -4,10 +4,13 @@ is found, in the right direction. bench/experiments.py runs the full-size versio
 
 from __future__ import annotations
 
+import numpy as np
+
 from tunedin_common.experiments.simulation import (
     Population,
     Scenario,
     detection_quantile,
+    per_user_day,
     rejection_rate,
     simulate,
 )
@@ -42,3 +45,15 @@ def test_a_worse_challenger_is_detected_against_it() -> None:
     )
     assert rejection_rate(results) == 1.0
     assert not any(r.challenger_better for r in results)
+
+
+def testper_user_day_counting_keeps_one_impression_per_user_and_day() -> None:
+    users = np.array([1, 1, 2, 1, 2, 3, 1, 1], dtype=np.int64)
+    challenger = np.array([True, True, False, True, False, False, True, True])
+    played = np.array([False, True, False, False, False, True, False, False])
+    anonymous = np.array([False, False, False, False, False, True, False, False])
+    # Two days: impressions 0-3 on day 0, 4-7 on day 1; the anonymous one is not counted.
+    arms, plays = per_user_day((challenger, played, users, anonymous), days=2)
+    # Units in order of first impression: (1, day 0), (2, day 0), (2, day 1), (1, day 1).
+    assert arms.tolist() == [True, False, False, True]
+    assert plays.tolist() == [True, False, False, False]

@@ -7,6 +7,10 @@ run. An impression is played with the user's propensity, times ``lift`` under th
 Every ``look_every`` impressions the results are looked at: the mixture SPRT
 (``statistics.MixtureSPRT``) and, for contrast, a naive fixed-horizon z-test that is peeked at
 just as often, which is what an always-valid test protects against.
+
+With ``Scenario.days`` above 0 the results are counted as the API counts them: the impressions
+are spread over that many days in arrival order, anonymous ones are not counted (no feedback
+could cite them), and each user-day is one impression, played when any of its impressions was.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class Scenario:
     share: float = 0.2
     max_impressions: int = 100_000
     look_every: int = 500
+    days: int = 0  # above 0: count user-days, as the API does (see the module doc)
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,13 @@ def _first(mask: npt.NDArray[np.bool_]) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
+Impressions = tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], IntArray, npt.NDArray[np.bool_]]
+
+
 def _impressions(
     population: Population, scenario: Scenario, rng: np.random.Generator, experiment_id: str
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """``(is_challenger, played)`` per impression, in arrival order."""
+) -> Impressions:
+    """``(is_challenger, played, user, anonymous)`` per impression, in arrival order."""
     n = scenario.max_impressions
     a = population.play_rate * population.concentration
     b = (1 - population.play_rate) * population.concentration
@@ -77,15 +85,33 @@ def _impressions(
     point[anonymous] = anon_points
     challenger = point < scenario.share
     p = np.where(challenger, np.minimum(1.0, p * scenario.lift), p)
-    return challenger, rng.random(n) < p
+    return challenger, rng.random(n) < p, users, anonymous
+
+
+def per_user_day(impressions: Impressions, days: int) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """``(is_challenger, played)`` per user-day, in the order of each user-day's first impression."""
+    challenger, played, users, anonymous = impressions
+    n = users.size
+    day = np.arange(n, dtype=np.int64) * days // n
+    kept = ~anonymous
+    key = users[kept] * days + day[kept]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    any_play = np.zeros(first.size, dtype=bool)
+    np.logical_or.at(any_play, inverse, played[kept])
+    order = np.argsort(first)
+    return challenger[kept][first][order], any_play[order]
 
 
 def simulate_run(population: Population, scenario: Scenario, sprt: MixtureSPRT, seed: int) -> RunResult:
     """One seeded run of ``scenario``, looked at every ``look_every`` impressions."""
     rng = np.random.default_rng(seed)
     experiment_id = f"ex-20260101T000000Z-{seed & 0xFFFFFFFF:08x}"
-    challenger, played = _impressions(population, scenario, rng, experiment_id)
-    looks = np.arange(scenario.look_every, scenario.max_impressions + 1, scenario.look_every)
+    impressions = _impressions(population, scenario, rng, experiment_id)
+    if scenario.days > 0:
+        challenger, played = per_user_day(impressions, scenario.days)
+    else:
+        challenger, played = impressions[:2]
+    looks = np.arange(scenario.look_every, challenger.size + 1, scenario.look_every)
     n_b: IntArray = np.cumsum(challenger, dtype=np.int64)[looks - 1]
     x_b: IntArray = np.cumsum(played & challenger, dtype=np.int64)[looks - 1]
     x_all: IntArray = np.cumsum(played, dtype=np.int64)[looks - 1]
