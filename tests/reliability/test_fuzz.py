@@ -177,6 +177,7 @@ def _valid_calls(cat: Catalogue) -> dict[str, tuple[Scope, dict[str, Any]]]:
             Scope.USERS_DELETE,
             {"path_parameters": {"erasure_id": erasure_id_of(PSEUDONYM_KEY.encode(), STRANGER)}},
         ),
+        "GET /v1/experiments/current": (Scope.ADMIN, {}),  # 404 here: no experiment was started
     }
 
 
