@@ -4,7 +4,10 @@
 pipeline runner for that fingerprint unless one is active or has succeeded, and prunes old
 finished runners. `run` (a runner: what `ensure` starts and what the retraining CronJob runs)
 waits for the release's earlier active runners, then creates prepare+train, waits for it, then
-build-index+publish; exit 1 with one line naming the stage that failed or timed out.
+build-index+publish; exit 1 with one line naming the stage that failed or timed out. With
+`--challenger-share` above 0 (the retraining CronJob's runs) that run's publish starts an
+experiment of the new model against the served one on that share of users instead of serving it
+to everyone; without it (the kick-off's and the erasure schedule's runs) publish is plain.
 """
 
 from __future__ import annotations
@@ -48,6 +51,14 @@ def run(
         float, typer.Option(min=1, help="Time for both stages together, and for the wait before them.")
     ] = 14400,
     poll_seconds: Annotated[float, typer.Option(min=0.01)] = 15,
+    challenger_share: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Above 0: index-publish publishes as challenger to this share of users "
+            "(TUNEDIN_CHALLENGER_SHARE in its Job); 0: a plain publish.",
+        ),
+    ] = 0,
 ) -> None:
     """Run prepare+train, then build-index+publish, as Jobs owned by this runner's Job
     (TUNEDIN_RUNNER_JOB, in TUNEDIN_NAMESPACE)."""
@@ -63,6 +74,7 @@ def run(
             name_prefix,
             timeout_seconds,
             Pacing(poll_seconds),
+            challenger_share,
         ),
     )
     typer.echo(f"retrain complete: {', '.join(created)}")

@@ -65,6 +65,8 @@ def test_each_pending_set_gets_one_runner_of_the_pipeline(tmp_path: Path) -> Non
     assert labels[COMPONENT] == "pipeline-runner" and FINGERPRINT_LABEL not in labels
     assert runner["metadata"]["ownerReferences"][0]["name"] == PIPELINE_CONFIG_MAP
     assert runner["spec"]["template"]["spec"]["containers"][0]["command"][-1] == "run"
+    # An erasure's retrain must replace the served model: a plain publish, never a challenger.
+    assert not [a for a in runner["spec"]["template"]["spec"]["containers"][0]["args"] if "challenger" in a]
 
     # Checked again while it runs: nothing new.
     assert _ensure(fake, ledger) == EnsureOutcome(RUNNER, "active")

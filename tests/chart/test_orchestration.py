@@ -297,3 +297,74 @@ def test_cli_ensure_then_run_reports_the_failed_stage(tmp_path: Path) -> None:
         .splitlines()[-1]
         .startswith("error: retrain failed: stage prepare-train failed: job")
     )
+
+
+# ---------------------------------------------------------------- publishing as challenger
+
+
+def _env(job: Obj) -> dict[str, str]:
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e.get("value", "") for e in container["env"]}
+
+
+def _cron_runner_args() -> list[str]:
+    [cron] = [c for c in by_kind(render(), "CronJob") if c["metadata"]["name"] == "tunedin-retrain"]
+    [container] = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    args: list[str] = container["args"]
+    return args
+
+
+def test_a_runner_with_a_challenger_share_gives_it_to_index_publish_only() -> None:
+    fake, fingerprint = _fake(prepare_train=["succeeded"], index_publish=["succeeded"])
+    _ensure(fake, fingerprint)
+    with fake.cluster() as cluster:
+        run_pipeline(
+            cluster, PIPELINE_CONFIG_MAP, RUNNER, "tunedin", 100, _pacing(fake), challenger_share=0.1
+        )
+    jobs = fake.jobs()
+    assert _env(jobs[INDEX])["TUNEDIN_CHALLENGER_SHARE"] == "0.1"
+    assert "TUNEDIN_CHALLENGER_SHARE" not in _env(jobs[TRAIN])
+    # The rest of the stage's env is the chart's, in the chart's order; the ConfigMap is untouched.
+    spec = yaml.safe_load(_config_map()["data"]["index-publish.yaml"])
+    [chart_container] = spec["template"]["spec"]["containers"]
+    [container] = jobs[INDEX]["spec"]["template"]["spec"]["containers"]
+    assert container["env"][:-1] == chart_container["env"]
+    assert (
+        "TUNEDIN_CHALLENGER_SHARE"
+        not in fake.objects[("ConfigMap", PIPELINE_CONFIG_MAP)]["data"]["index-publish.yaml"]
+    )
+
+
+def test_a_runner_without_a_share_publishes_plainly() -> None:
+    fake, fingerprint = _fake(prepare_train=["succeeded"], index_publish=["succeeded"])
+    _ensure(fake, fingerprint)
+    _run(fake)
+    spec = yaml.safe_load(_config_map()["data"]["index-publish.yaml"])
+    assert fake.jobs()[INDEX]["spec"]["template"]["spec"] == spec["template"]["spec"]
+    assert "TUNEDIN_CHALLENGER_SHARE" not in _env(fake.jobs()[INDEX])
+
+
+@pytest.mark.parametrize("share", [1.0, -0.1])
+def test_a_share_outside_0_to_1_creates_nothing(share: float) -> None:
+    fake, fingerprint = _fake()
+    _ensure(fake, fingerprint)
+    with pytest.raises(PipelineError, match="challenger share"), fake.cluster() as cluster:
+        run_pipeline(cluster, PIPELINE_CONFIG_MAP, RUNNER, "tunedin", 100, _pacing(fake), share)
+    assert _posts(fake) == 1
+
+
+def test_cli_run_with_the_cronjobs_args_publishes_as_challenger(tmp_path: Path) -> None:
+    """The retraining CronJob's runner, with the args the chart renders, as its pod runs it."""
+    fake, _ = _fake(prepare_train=["succeeded"], index_publish=["succeeded"])
+    runner = "tunedin-retrain-29000000"
+    _add_runner(fake, runner, 0, None, ["active"])
+    args = [a for a in _cron_runner_args() if not a.startswith("--poll-seconds")]
+    assert "--challenger-share=0.1" in args
+    with fake.serve() as url:
+        ran = _cli(fake, url, tmp_path, "run", *args, "--poll-seconds=0.01", runner=runner)
+    assert ran.returncode == 0, ran.stderr
+    [index] = [job for name, job in fake.jobs().items() if name.startswith("tunedin-index-")]
+    [train] = [job for name, job in fake.jobs().items() if name.startswith("tunedin-train-")]
+    assert _env(index)["TUNEDIN_CHALLENGER_SHARE"] == "0.1"
+    assert "TUNEDIN_CHALLENGER_SHARE" not in _env(train)
+    assert "publishing as challenger to 10% of users" in ran.stderr

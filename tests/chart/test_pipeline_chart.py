@@ -3,6 +3,8 @@ fingerprint follows, the RBAC of the kick-off and runners, the trainer's thread 
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import yaml
 
@@ -66,7 +68,13 @@ def test_the_kickoff_job_carries_the_fingerprint() -> None:
 
 
 @pytest.mark.parametrize(
-    "change", ["api.replicaCount=3", "retrain.schedule=0 4 * * 1", "redis.maxmemory=100mb"]
+    "change",
+    [
+        "api.replicaCount=3",
+        "retrain.schedule=0 4 * * 1",
+        "redis.maxmemory=100mb",
+        "retrain.challengerShare=0",
+    ],
 )
 def test_a_change_outside_the_pipeline_keeps_the_fingerprint_and_the_kickoff_job(change: str) -> None:
     assert _fingerprint(change) == _fingerprint()
@@ -82,6 +90,9 @@ def test_a_change_outside_the_pipeline_keeps_the_fingerprint_and_the_kickoff_job
         "trainer.image.tag=0.2.0",
         "trainer.resources.limits.memory=8Gi",
         "retrain.resources.limits.memory=300Mi",  # the kick-off Job's own pod template
+        "retrain.feedback.export=false",
+        "retrain.feedback.merge=false",
+        "retrain.feedback.likeWeight=3",
     ],
 )
 def test_what_the_pipeline_runs_from_changes_the_fingerprint(change: str) -> None:
@@ -93,8 +104,13 @@ def test_what_the_pipeline_runs_from_changes_the_fingerprint(change: str) -> Non
 def test_runner_spec_is_the_cronjobs_and_reads_its_own_job_name() -> None:
     objs = render()
     runner = pipeline_job_specs(objs)["runner"]
-    cron = one(objs, "CronJob", SERVICE_ACCOUNT)["spec"]["jobTemplate"]
+    cron = copy.deepcopy(one(objs, "CronJob", SERVICE_ACCOUNT)["spec"]["jobTemplate"])
+    # The same runner, but the CronJob's publishes as challenger (test_scheduled_retrain.py).
+    [cron_container] = cron["spec"]["template"]["spec"]["containers"]
+    assert cron_container["args"].pop() == "--challenger-share=0.1"
     assert cron["spec"] == runner
+    plain = render(sets=("retrain.challengerShare=0",))
+    assert one(plain, "CronJob", SERVICE_ACCOUNT)["spec"]["jobTemplate"]["spec"] == runner
     assert cron["metadata"]["labels"]["app.kubernetes.io/component"] == "pipeline-runner"
     [container] = runner["template"]["spec"]["containers"]
     assert container["command"] == ["python", "-m", "jobs.retrain", "run"]

@@ -9,10 +9,12 @@ import pytest
 
 from tests.chart.support import (
     CHART_DIR,
+    PIPELINE_CONFIG_MAP,
     RELEASE,
     Obj,
     by_kind,
     one,
+    pipeline_job_specs,
     pod_specs,
     render,
     scenario_id,
@@ -165,19 +167,23 @@ def test_redis_secret_keeps_the_installed_password() -> None:
     assert "randAlphaNum" in template.split("lookup", 1)[1], "generate only when the lookup finds nothing"
 
 
-def test_networkpolicy_admits_only_the_api() -> None:
-    objs = render()
+@pytest.mark.parametrize("export", [True, False])
+def test_redis_networkpolicy_admits_the_api_and_the_feedback_export_only(export: bool) -> None:
+    objs = render(sets=(f"retrain.feedback.export={str(export).lower()}",))
     policy = one(objs, "NetworkPolicy", f"{FULL}-redis")["spec"]
     redis = one(objs, "StatefulSet", f"{FULL}-redis")["spec"]["template"]["metadata"]["labels"]
     assert policy["podSelector"]["matchLabels"].items() <= redis.items()
     assert policy["policyTypes"] == ["Ingress"]
     [rule] = policy["ingress"]
-    [peer] = rule["from"]
-    assert set(peer) == {"podSelector"}
-    admitted = peer["podSelector"]["matchLabels"]
+    assert all(set(peer) == {"podSelector"} for peer in rule["from"])
+    admitted = [peer["podSelector"]["matchLabels"] for peer in rule["from"]]
+    clients = {
+        f"Deployment/{FULL}-api",
+        *([f"ConfigMap/{PIPELINE_CONFIG_MAP}/prepare-train"] if export else []),
+    }
     for where, pod_labels in _pod_labels(objs):
-        selected = admitted.items() <= pod_labels.items()
-        assert selected == where.startswith(f"Deployment/{FULL}-api"), where
+        selected = any(peer.items() <= pod_labels.items() for peer in admitted)
+        assert selected == (where in clients), where
     assert rule["ports"] == [{"port": "redis", "protocol": "TCP"}]
 
 
@@ -189,6 +195,8 @@ def _pod_labels(objs: tuple[Obj, ...]) -> list[tuple[str, dict[str, str]]]:
         if o["kind"] == "CronJob":
             tmpl = o["spec"]["jobTemplate"]["spec"]["template"]
             out.append((f"CronJob/{o['metadata']['name']}", tmpl["metadata"]["labels"]))
+    for key, spec in pipeline_job_specs(objs).items():
+        out.append((f"ConfigMap/{PIPELINE_CONFIG_MAP}/{key}", spec["template"]["metadata"]["labels"]))
     return out
 
 

@@ -95,6 +95,20 @@ Resource names.
 {{- if .Values.redis.auth.existingSecret }}{{ .Values.redis.auth.existingSecretKey }}{{ else }}redis-password{{ end }}
 {{- end }}
 
+{{/*
+The env of a client of the chart's Redis (the API; prepare-train when it exports the feedback):
+the password from the Redis Secret, and TUNEDIN_REDIS_URL built from it.
+*/}}
+{{- define "tunedin.redis.clientEnv" -}}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tunedin.redis.secretName" . }}
+      key: {{ include "tunedin.redis.secretKey" . }}
+- name: TUNEDIN_REDIS_URL
+  value: "redis://:$(REDIS_PASSWORD)@{{ include "tunedin.redis.fullname" . }}-headless:{{ .Values.redis.port }}/0"
+{{- end }}
+
 {{- define "tunedin.api.secretName" -}}
 {{- default (include "tunedin.api.fullname" .) .Values.api.pseudonymKey.existingSecret }}
 {{- end }}
@@ -234,7 +248,7 @@ template:
         command: ["/bin/sh", "-c"]
         args:
           {{- if eq .component "prepare-train" }}
-          - python -m jobs.prepare_data && exec python -m jobs.train
+          - {{ include "tunedin.pipeline.prepareTrainCommand" $ctx | quote }}
           {{- else }}
           - python -m jobs.build_index && exec python -m jobs.publish
           {{- end }}
@@ -242,6 +256,14 @@ template:
           {{- include "tunedin.commonEnv" $ctx | nindent 10 }}
           {{- if hasKey $v.trainer.env "TUNEDIN_PSEUDONYM_KEY" }}
           {{- fail "trainer.env.TUNEDIN_PSEUDONYM_KEY: the chart sets it from the API's Secret (api.pseudonymKey), so both match users against the same erasure ledger" }}
+          {{- end }}
+          {{- range $name, $value := dict "TUNEDIN_CHALLENGER_SHARE" "retrain.challengerShare" "TUNEDIN_FEEDBACK_MERGE" "retrain.feedback.merge" "TUNEDIN_FEEDBACK_PLAY_WEIGHT" "retrain.feedback.playWeight" "TUNEDIN_FEEDBACK_LIKE_WEIGHT" "retrain.feedback.likeWeight" }}
+          {{- if hasKey $v.trainer.env $name }}
+          {{- fail (printf "trainer.env.%s: the chart sets it from %s" $name $value) }}
+          {{- end }}
+          {{- end }}
+          {{- if eq .component "prepare-train" }}
+          {{- include "tunedin.pipeline.feedbackEnv" $ctx | nindent 10 }}
           {{- end }}
           {{- /* The key that matches user ids against the erasure ledger's subjects: the API's. */}}
           - name: TUNEDIN_PSEUDONYM_KEY

@@ -111,32 +111,75 @@ template:
 {{- end }}
 
 {{/*
-A pipeline runner's Job spec (python -m jobs.retrain run): the runs `ensure` starts and the
-retraining CronJob's. It waits for earlier active runners (up to retrain.timeoutSeconds), then
-gives both stages together retrain.timeoutSeconds.
+A pipeline runner's Job spec (python -m jobs.retrain run): (dict "ctx" $ "challengerShare" S).
+The runs `ensure` starts (S = 0: a plain publish) and the retraining CronJob's (S =
+retrain.challengerShare: above 0 the runner adds TUNEDIN_CHALLENGER_SHARE to the index-publish Job
+it creates, so publish starts an experiment). The stage specs, and so the fingerprint, are the
+same for both. It waits for earlier active runners (up to retrain.timeoutSeconds), then gives both
+stages together retrain.timeoutSeconds.
 */}}
 {{- define "tunedin.pipeline.runnerJobSpec" -}}
+{{- $ctx := .ctx }}
 backoffLimit: 0
-activeDeadlineSeconds: {{ add (mul 2 .Values.retrain.timeoutSeconds) 300 }}
+activeDeadlineSeconds: {{ add (mul 2 $ctx.Values.retrain.timeoutSeconds) 300 }}
 template:
   metadata:
     labels:
-      {{- include "tunedin.componentLabels" (dict "ctx" . "component" "pipeline-runner") | nindent 6 }}
+      {{- include "tunedin.componentLabels" (dict "ctx" $ctx "component" "pipeline-runner") | nindent 6 }}
   spec:
-    {{- include "tunedin.pipeline.orchestratorPod" (dict "ctx" . "ledger" false) | nindent 4 }}
+    {{- include "tunedin.pipeline.orchestratorPod" (dict "ctx" $ctx "ledger" false) | nindent 4 }}
     containers:
       - name: runner
-        {{- include "tunedin.pipeline.orchestratorContainer" (dict "ctx" . "ledger" false) | nindent 8 }}
+        {{- include "tunedin.pipeline.orchestratorContainer" (dict "ctx" $ctx "ledger" false) | nindent 8 }}
         command: ["python", "-m", "jobs.retrain", "run"]
         args:
-          - --config-map={{ include "tunedin.pipeline.configMapName" . }}
-          - --name-prefix={{ include "tunedin.fullname" . }}
-          - --timeout-seconds={{ .Values.retrain.timeoutSeconds }}
-          - --poll-seconds={{ .Values.retrain.pollSeconds }}
+          - --config-map={{ include "tunedin.pipeline.configMapName" $ctx }}
+          - --name-prefix={{ include "tunedin.fullname" $ctx }}
+          - --timeout-seconds={{ $ctx.Values.retrain.timeoutSeconds }}
+          - --poll-seconds={{ $ctx.Values.retrain.pollSeconds }}
+          {{- if gt (float64 .challengerShare) 0.0 }}
+          - --challenger-share={{ .challengerShare }}
+          {{- end }}
         env:
-          {{- include "tunedin.pipeline.orchestratorEnv" . | nindent 10 }}
+          {{- include "tunedin.pipeline.orchestratorEnv" $ctx | nindent 10 }}
           - name: TUNEDIN_RUNNER_JOB
             valueFrom:
               fieldRef:
                 fieldPath: metadata.labels['batch.kubernetes.io/job-name']
+{{- end }}
+
+{{/*
+prepare-train's command line: with retrain.feedback.export, python -m jobs.export_feedback first.
+An export that fails (Redis unreachable, say) is reported in the stage's log and the stage goes on
+without the feedback since the last export: the exports already in the artifact store are still
+merged (erased users left out by prepare-data), and an erasure's retrain is never held up by Redis.
+*/}}
+{{- define "tunedin.pipeline.prepareTrainCommand" -}}
+{{- if .Values.retrain.feedback.export -}}
+python -m jobs.export_feedback || echo 'export-feedback failed, so this run trains without the feedback sent since the last export' >&2; {{ end -}}
+python -m jobs.prepare_data && exec python -m jobs.train
+{{- end }}
+
+{{/*
+prepare-train's feedback settings: the Redis it exports from (the chart's, or trainer.env's
+TUNEDIN_REDIS_URL when redis.enabled=false) and how prepare-data merges the exports.
+*/}}
+{{- define "tunedin.pipeline.feedbackEnv" -}}
+{{- $feedback := .Values.retrain.feedback }}
+{{- if $feedback.export }}
+{{- if .Values.redis.enabled }}
+{{- if hasKey .Values.trainer.env "TUNEDIN_REDIS_URL" }}
+{{- fail "trainer.env.TUNEDIN_REDIS_URL: the chart sets it to its own Redis (give it only with redis.enabled=false)" }}
+{{- end }}
+{{- include "tunedin.redis.clientEnv" . }}
+{{- else if not (hasKey .Values.trainer.env "TUNEDIN_REDIS_URL") }}
+{{- fail "retrain.feedback.export=true with redis.enabled=false: give the API's Redis as trainer.env.TUNEDIN_REDIS_URL, or set retrain.feedback.export=false" }}
+{{- end }}
+{{- end }}
+- name: TUNEDIN_FEEDBACK_MERGE
+  value: {{ $feedback.merge | quote }}
+- name: TUNEDIN_FEEDBACK_PLAY_WEIGHT
+  value: {{ $feedback.playWeight | quote }}
+- name: TUNEDIN_FEEDBACK_LIKE_WEIGHT
+  value: {{ $feedback.likeWeight | quote }}
 {{- end }}

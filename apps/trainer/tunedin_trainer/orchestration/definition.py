@@ -104,10 +104,20 @@ def job_name(prefix: str, short: str, now: datetime) -> str:
     return name
 
 
-def build_job(spec: Obj, name: str, namespace: str, labels: Mapping[str, str], owner: Obj) -> Obj:
+def build_job(
+    spec: Obj,
+    name: str,
+    namespace: str,
+    labels: Mapping[str, str],
+    owner: Obj,
+    env: Mapping[str, str] | None = None,
+) -> Obj:
     """A batch/v1 Job: the chart's spec under ``name``, labelled like its pods plus ``labels``
-    (on the Job and its pods), and deleted by the garbage collector along with ``owner``."""
+    (on the Job and its pods), its containers given ``env`` on top of the spec's (a variable the
+    spec sets too takes the given value), and deleted by the garbage collector along with ``owner``."""
     body: Any = copy.deepcopy(spec)
+    for container in body["template"].get("spec", {}).get("containers") or [] if env else []:
+        container["env"] = with_env(container.get("env") or [], env or {})
     template_meta = body["template"].setdefault("metadata", {})
     template_meta["labels"] = {**pod_labels(spec), **labels}
     return {
@@ -121,3 +131,13 @@ def build_job(spec: Obj, name: str, namespace: str, labels: Mapping[str, str], o
         },
         "spec": body,
     }
+
+
+def with_env(items: list[Obj], env: Mapping[str, str]) -> list[Obj]:
+    """A container's env list with ``env`` set: same-named entries replaced in place, new ones appended."""
+    given = dict(env)
+    out = [
+        {"name": item["name"], "value": given.pop(item["name"])} if item["name"] in given else item
+        for item in items
+    ]
+    return out + [{"name": key, "value": value} for key, value in given.items()]

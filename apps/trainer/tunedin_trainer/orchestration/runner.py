@@ -3,13 +3,19 @@ release's earlier runners that are still active (a running pipeline is never sto
 never overlap), then creates prepare-train, waits for it, and only after it succeeded creates
 index-publish and waits for that. Each stage Job is owned by the runner's Job (deleting the
 runner deletes its stages) and carries the chart's ``ttlSecondsAfterFinished``.
+
+A runner given a challenger share (the retraining CronJob's: ``--challenger-share``) adds
+``TUNEDIN_CHALLENGER_SHARE`` to the index-publish Job it creates, so that run's publish starts an
+experiment of the new model against the served one. The stage specs in the ConfigMap, and so the
+pipeline's fingerprint, stay the same for every runner: the kick-off's and the erasure schedule's
+runners, which get no share, publish plainly (an erasure's retrain must replace the served model).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -33,6 +39,9 @@ from tunedin_trainer.orchestration.kube import (
 
 log = logging.getLogger("tunedin.orchestration")
 
+PUBLISH_STAGE = "index-publish"
+CHALLENGER_SHARE_ENV = "TUNEDIN_CHALLENGER_SHARE"
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -48,14 +57,32 @@ class Pacing:
     now: Callable[[], datetime] = field(default=_utcnow)
 
 
+def stage_env(challenger_share: float) -> dict[str, dict[str, str]]:
+    """What a runner adds to its stage Jobs' env, by stage: above 0, the challenger share for
+    index-publish's ``jobs.publish``; nothing otherwise (a plain publish)."""
+    if not 0 <= challenger_share < 1:
+        raise PipelineError(f"the challenger share {challenger_share:g} is not in [0, 1)")
+    if challenger_share == 0:
+        return {}
+    return {PUBLISH_STAGE: {CHALLENGER_SHARE_ENV: f"{challenger_share:g}"}}
+
+
 def run_pipeline(
-    cluster: Cluster, config_map: str, runner_job: str, name_prefix: str, timeout_s: float, pacing: Pacing
+    cluster: Cluster,
+    config_map: str,
+    runner_job: str,
+    name_prefix: str,
+    timeout_s: float,
+    pacing: Pacing,
+    challenger_share: float = 0.0,
 ) -> list[str]:
     """Both stages in order, after the runners ahead; the names of the stage Jobs it created.
 
     ``timeout_s`` bounds the wait for earlier runners, and separately both stages together.
+    ``challenger_share`` above 0 makes index-publish publish as challenger on that share of users.
     PipelineError names the stage that failed.
     """
+    extra_env = stage_env(challenger_share)
     me = cluster.job(runner_job)
     labels = me["metadata"].get("labels") or {}
     wait_for_turn(cluster, me, identity(labels, f"job {runner_job}"), timeout_s, pacing)
@@ -73,9 +100,10 @@ def run_pipeline(
     created: list[str] = []
     for stage, spec in definition.stages:
         name = job_name(name_prefix, stage.short, started)
-        cluster.create_job(build_job(spec, name, cluster.namespace, stage_labels, owner))
+        env: Mapping[str, str] = extra_env.get(stage.component, {})
+        cluster.create_job(build_job(spec, name, cluster.namespace, stage_labels, owner, env))
         created.append(name)
-        log.info("created job %s (%s)", name, stage.component)
+        log.info("created job %s (%s)%s", name, stage.component, _env_note(env))
         job = wait_for_job(cluster, name, stage.component, deadline, pacing)
         if job_state(job) == "failed":
             raise PipelineError(f"stage {stage.component} failed: job {name}: {failure_reason(job)}")
@@ -125,3 +153,8 @@ def wait_for_job(cluster: Cluster, name: str, stage: str, deadline: float, pacin
             cluster.delete_job(name)
             raise PipelineError(f"stage {stage}: job {name} did not finish before the timeout; deleted it")
         pacing.sleep(pacing.poll_s)
+
+
+def _env_note(env: Mapping[str, str]) -> str:
+    share = env.get(CHALLENGER_SHARE_ENV)
+    return f": publishing as challenger to {float(share):.0%} of users" if share else ""
