@@ -1,9 +1,10 @@
 // End-to-end suite: the built app in Debian's Chromium (playwright-core) against the real API,
-// a real Redis and the published model. Screenshots of every step go to test-output/e2e/.
+// a real Redis and the published model. Every scenario runs at a desktop and a phone
+// viewport; screenshots (<scenario>-<viewport>.png) go to test-output/e2e/ and e2e/screenshots/.
 //   node e2e/run.mjs            (from apps/frontend, after `vite build`)
 // Env: TUNEDIN_ARTIFACTS (default <repo>/artifacts), E2E_OUTPUT (default <repo>/test-output/e2e),
 //      E2E_ONLY=name,name (run some scenarios), CHROMIUM (default /usr/bin/chromium).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,15 +25,31 @@ const expect = (ok, message) => {
   if (!ok) throw new Failure(message);
 };
 
-/** A listener the model was trained on, with a full page of recommendations. */
-async function trainedUser(stack) {
-  for (let id = 2; id < 200; id++) {
+/** Every scenario runs at each of these; a phone run also checks nothing overflows sideways. */
+const VIEWPORTS = [
+  { name: "desktop", size: { width: 1366, height: 900 } },
+  { name: "phone", size: { width: 390, height: 844 } },
+];
+const screenshotsDir = join(frontendDir, "e2e", "screenshots");
+
+/** Listeners the model was trained on, with a full page of recommendations; never adjacent ids
+ * (the rate-limit scenario floods the id after its viewport's listener). */
+async function trainedUsers(stack, count) {
+  const found = [];
+  for (let id = 2; id < 200 && found.length < count; id++) {
+    if (found.length > 0 && id - found.at(-1) < 3) continue;
     const response = await stack.apiFetch(`/v1/users/${id}/recommendations?k=20`);
     if (!response.ok) continue;
     const body = await response.json();
-    if (body.strategy === "model" && body.items.length === 20) return id;
+    if (body.strategy === "model" && body.items.length === 20) found.push(id);
   }
-  throw new Error("no trained listener among ids 2-199");
+  if (found.length < count) throw new Error(`fewer than ${count} trained listeners among ids 2-199`);
+  return found;
+}
+
+async function noSidewaysScroll(page) {
+  const { scrollWidth, width } = await page.evaluate(() => ({ scrollWidth: document.scrollingElement.scrollWidth, width: window.innerWidth }));
+  expect(scrollWidth <= width, `nothing overflows sideways (scrollWidth ${scrollWidth} > viewport ${width})`);
 }
 
 async function main() {
@@ -48,26 +65,33 @@ async function main() {
     await stack.startRedis();
     await stack.startApi();
     await stack.startFrontend(frontendDir);
-    const ctx = { stack, userId: await trainedUser(stack) };
-    console.log(`e2e: app ${stack.webUrl}, API ${stack.apiUrl}, model ${stack.modelId}, listener ${ctx.userId}`);
+    const users = await trainedUsers(stack, VIEWPORTS.length);
+    console.log(`e2e: app ${stack.webUrl}, API ${stack.apiUrl}, model ${stack.modelId}, listeners ${users}`);
     context = await chromium.launchPersistentContext(userDataDir, { executablePath, args: ARGS, headless: true, viewport: { width: 1366, height: 900 } });
     const chosen = scenarios.filter((s) => only.length === 0 || only.includes(s.name));
-    for (const [i, scenario] of chosen.entries()) {
-      const shot = join(outputDir, `${String(i + 1).padStart(2, "0")}-${scenario.name}`);
-      const page = await context.newPage();
-      await page.setViewportSize(scenario.viewport ?? { width: 1366, height: 900 });
-      const started = Date.now();
-      try {
-        await scenario.run(page, ctx, expect);
-        await page.screenshot({ path: `${shot}.png`, fullPage: true });
-        results.push({ name: scenario.name, ok: true });
-        console.log(`  ✓ ${scenario.title} (${Date.now() - started} ms)`);
-      } catch (error) {
-        await page.screenshot({ path: `${shot}-FAILED.png`, fullPage: true }).catch(() => undefined);
-        results.push({ name: scenario.name, ok: false });
-        console.log(`  ✗ ${scenario.title}: ${error instanceof Failure ? error.message : (error?.stack ?? error)}`);
-      } finally {
-        await page.close();
+    if (only.length === 0) rmSync(screenshotsDir, { recursive: true, force: true });
+    mkdirSync(screenshotsDir, { recursive: true });
+    for (const scenario of chosen) {
+      for (const [v, viewport] of VIEWPORTS.entries()) {
+        const ctx = { stack, userId: users[v], viewport: viewport.name };
+        const label = `${scenario.name}-${viewport.name}`;
+        const page = await context.newPage();
+        await page.setViewportSize(viewport.size);
+        const started = Date.now();
+        try {
+          await scenario.run(page, ctx, expect);
+          await noSidewaysScroll(page);
+          await page.screenshot({ path: join(outputDir, `${label}.png`), fullPage: true });
+          copyFileSync(join(outputDir, `${label}.png`), join(screenshotsDir, `${label}.png`));
+          results.push({ name: label, ok: true });
+          console.log(`  ✓ [${viewport.name}] ${scenario.title} (${Date.now() - started} ms)`);
+        } catch (error) {
+          await page.screenshot({ path: join(outputDir, `${label}-FAILED.png`), fullPage: true }).catch(() => undefined);
+          results.push({ name: label, ok: false });
+          console.log(`  ✗ [${viewport.name}] ${scenario.title}: ${error instanceof Failure ? error.message : (error?.stack ?? error)}`);
+        } finally {
+          await page.close();
+        }
       }
     }
   } finally {
