@@ -5,6 +5,7 @@ match the lists shown and the events sent."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from tests.support.redis_server import RedisServer
 from tunedin_common.contract import ArtifactStore
 from tunedin_common.experiments.assignment import assign
 
+DASHBOARD = Path(__file__).resolve().parents[2] / "charts" / "tunedin" / "dashboards" / "tunedin-api.json"
 USERS = [2 + 3 * n for n in range(30)]  # users of the synthetic dataset (tests.train_support)
 ROUNDS = 4
 
@@ -90,3 +92,8 @@ def test_sticky_variants_and_a_report_that_matches_what_was_sent(
         assert metric(metrics, "tunedin_experiment_lists_total", **labels) == ROUNDS * exposed[variant]
         assert metric(metrics, "tunedin_experiment_impressions_total", **labels) == exposed[variant]
         assert metric(metrics, "tunedin_experiment_events_total", event="play", **labels) == plays[variant]
+    assert metric(metrics, "tunedin_experiment_challenger_share", experiment_id=eid) == experiment.share
+    # Every experiment series the chart's dashboard queries is one /metrics exports while it runs.
+    queried = set(re.findall(r"\btunedin_experiment_[a-z_]+", DASHBOARD.read_text(encoding="utf-8")))
+    exported = {key.partition("{")[0] for key in metrics}
+    assert len(queried) == 5 and queried <= exported, sorted(queried - exported)

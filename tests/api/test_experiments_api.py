@@ -69,12 +69,20 @@ def test_each_user_keeps_the_variant_the_hash_gives_and_gets_its_model(
     assert seen["champion"] and seen["challenger"], seen
 
 
+def _share_gauge(client: TestClient, experiment: Experiment) -> float:
+    name = f'tunedin_experiment_challenger_share{{experiment_id="{experiment.experiment_id}"}}'
+    [line] = [line for line in client.get("/metrics").text.splitlines() if line.startswith(name)]
+    return float(line.rpartition(" ")[2])
+
+
 def test_a_stopped_experiment_serves_the_champion_to_everyone(
     client: TestClient, running: Experiment, own_store: ArtifactStore
 ) -> None:
+    assert _share_gauge(client, running) == running.share  # what the dashboard compares lists with
     lifecycle.stop(own_store)
     app: Any = client.app
     client.portal.call(app.state.tunedin.holder.refresh)  # type: ignore[union-attr]
+    assert _share_gauge(client, running) == 0
     for user in _known_users(client):
         body = _recs(client, user)
         assert body["variant"] is None and body["experiment_id"] is None

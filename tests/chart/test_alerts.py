@@ -15,7 +15,13 @@ from tests.chart.support import CHART_DIR, NAMESPACE, by_kind, render, tool
 JOB = 'job="tunedin-api", namespace="music"'
 # kube-prometheus-stack in the release, so the PrometheusRule renders (monitoring.*.enabled: auto).
 MONITORING_ON = str(CHART_DIR / "ci" / "monitoring-on-values.yaml")
-ALERTS = ("TunedInHighLatency", "TunedInHighErrorRate", "TunedInLowCacheHitRatio", "TunedInAPIDown")
+ALERTS = (
+    "TunedInHighLatency",
+    "TunedInHighErrorRate",
+    "TunedInLowCacheHitRatio",
+    "TunedInAPIDown",
+    "TunedInExperimentUnrecordedLists",
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +32,7 @@ def rules_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_the_four_alerts_with_severity_summary_description(rules_file: Path) -> None:
+def test_the_five_alerts_with_severity_summary_description(rules_file: Path) -> None:
     rules = yaml.safe_load(rules_file.read_text(encoding="utf-8"))["groups"][0]["rules"]
     assert tuple(r["alert"] for r in rules) == ALERTS
     for r in rules:
@@ -38,6 +44,7 @@ def test_the_four_alerts_with_severity_summary_description(rules_file: Path) -> 
         "TunedInHighErrorRate": "5m",
         "TunedInLowCacheHitRatio": "10m",
         "TunedInAPIDown": "1m",
+        "TunedInExperimentUnrecordedLists": "10m",
     }
 
 
@@ -46,7 +53,7 @@ def test_promtool_check_rules(rules_file: Path) -> None:
         [tool("promtool"), "check", "rules", str(rules_file)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 rules found" in result.stdout
+    assert "5 rules found" in result.stdout
 
 
 def _latency(fast: int, slow: int) -> list[dict[str, str]]:
@@ -87,6 +94,10 @@ def _cache(hits: int, misses: int) -> list[dict[str, str]]:
             "values": "0+1000x30",
         },
     ]
+
+
+def _unrecorded(values: str) -> list[dict[str, str]]:
+    return [{"series": f"tunedin_experiment_unrecorded_lists_total{{{JOB}}}", "values": values}]
 
 
 def _up(values: str) -> list[dict[str, str]]:
@@ -147,6 +158,10 @@ def _unit_tests() -> list[dict[str, Any]]:
         ),
         _case(healthy_up, "TunedInAPIDown", "10m", False),
         _case(_up("1x5 0x20"), "TunedInAPIDown", "6m", False),
+        # Experiment lists unrecorded (Redis down) for 10 minutes; not yet at 8; none since 10 m.
+        _case(_unrecorded("0+2x30"), "TunedInExperimentUnrecordedLists", "20m", True),
+        _case(_unrecorded("0+2x30"), "TunedInExperimentUnrecordedLists", "8m", False),
+        _case(_unrecorded("0+2x10 20x20"), "TunedInExperimentUnrecordedLists", "25m", False),
     ]
 
 

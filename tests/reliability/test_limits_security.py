@@ -392,7 +392,9 @@ def test_metrics_under_gunicorn(start_stack: StackFactory, catalogue: Catalogue,
     queried = queried_metric_names()
     assert {"tunedin_http_request_duration_seconds", "tunedin_cache_requests_total"} <= queried
     exported = {re.sub(r"_(bucket|count|sum|created)$", "", name) for name in names}
-    missing = sorted(queried - exported)
+    # No experiment runs here, so its per-variant series do not exist yet: tests/api's
+    # test_experiment_stack cross-checks those under gunicorn while one runs.
+    missing = sorted(name for name in queried - exported if not name.startswith("tunedin_experiment_"))
     assert not missing, f"the chart's dashboard or alerts query metrics /metrics does not export: {missing}"
 
 

@@ -7,7 +7,8 @@ keeps serving; it is tried again only when CURRENT or its manifest changes.
 While an experiment runs on the served model (``experiment.json``, see
 ``tunedin_common.experiments``), ``holder.split`` holds it with its challenger model, loaded the
 same way; a request takes it once too. A challenger that fails to load is refused like a model,
-and everybody is served the champion meanwhile.
+and everybody is served the champion meanwhile. The share in effect is the gauge
+``tunedin_experiment_challenger_share`` (0 once an experiment stops splitting traffic).
 """
 
 from __future__ import annotations
@@ -100,12 +101,12 @@ class ModelHolder:
         if experiment is None:
             if self.split is not None:
                 log.info("experiment %s no longer splits traffic", self.split.experiment.experiment_id)
-            self.split = None
+            self._set_split(None)
             return
         if self.split is not None and self.split.experiment == experiment:
             return
         if self.split is not None and self.split.challenger.model_id == experiment.challenger:
-            self.split = Split(experiment, self.split.challenger)  # the share changed, say
+            self._set_split(Split(experiment, self.split.challenger))  # the share changed, say
             return
         wanted = experiment.challenger
         stamp = self._manifest_mtime(wanted)
@@ -114,10 +115,11 @@ class ModelHolder:
         try:
             loaded = await asyncio.to_thread(load_model, self.store, wanted, *self.cache_sizes)
         except (ContractError, OSError, ValueError, KeyError) as exc:
-            self.split, self.refused_challenger = None, (wanted, stamp)
+            self._set_split(None)
+            self.refused_challenger = (wanted, stamp)
             self._refuse(wanted, " ".join(str(exc).split()))
             return
-        self.split = Split(experiment, loaded)
+        self._set_split(Split(experiment, loaded))
         self.refused_challenger = None
         heap.settle()
         log.info(
@@ -128,6 +130,14 @@ class ModelHolder:
             experiment.champion,
             extra={"model_id": loaded.model_id},
         )
+
+    def _set_split(self, split: Split | None) -> None:
+        previous = self.split.experiment.experiment_id if self.split is not None else None
+        self.split = split
+        if split is None:
+            metrics.set_experiment_share(None, 0, previous)
+        else:
+            metrics.set_experiment_share(split.experiment.experiment_id, split.experiment.share, previous)
 
     def _refuse(self, model_id: str, reason: str) -> None:
         self.last_error = f"model {model_id} refused: {reason}"

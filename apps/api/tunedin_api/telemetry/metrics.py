@@ -78,6 +78,13 @@ EXPERIMENT_EVENTS = Counter(
     "Feedback events attributed to an experiment's lists and counted in its figures, by event.",
     ["experiment_id", "variant", "event"],
 )
+EXPERIMENT_SHARE = Gauge(
+    "tunedin_experiment_challenger_share",
+    "Share of users served the challenger while the experiment splits traffic; 0 once it stops "
+    "splitting (ended, or its challenger refused).",
+    ["experiment_id"],
+    multiprocess_mode="livemax",
+)
 EXPERIMENT_UNRECORDED = Counter(
     "tunedin_experiment_unrecorded_lists",
     "Lists served during an experiment whose impression could not be recorded (Redis down).",
@@ -96,6 +103,14 @@ def set_model(model_id: str, previous: str | None) -> None:
     if previous is not None and previous != model_id:
         MODEL_INFO.labels(previous).set(0)
     MODEL_INFO.labels(model_id).set(1)
+
+
+def set_experiment_share(experiment_id: str | None, share: float, previous: str | None) -> None:
+    """The gauge of the experiment splitting traffic now (None: none), the previous one at 0."""
+    if previous is not None and previous != experiment_id:
+        EXPERIMENT_SHARE.labels(previous).set(0)
+    if experiment_id is not None:
+        EXPERIMENT_SHARE.labels(experiment_id).set(share)
 
 
 def render() -> tuple[bytes, str]:
