@@ -4,8 +4,7 @@
 //   node e2e/run.mjs            (from apps/frontend, after `vite build`)
 // Env: TUNEDIN_ARTIFACTS (default <repo>/artifacts), E2E_OUTPUT (default <repo>/test-output/e2e),
 //      E2E_ONLY=name,name (run some scenarios), CHROMIUM (default /usr/bin/chromium).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -27,8 +26,9 @@ const expect = (ok, message) => {
 
 /** Every scenario runs at each of these; a phone run also checks nothing overflows sideways. */
 const VIEWPORTS = [
-  { name: "desktop", size: { width: 1366, height: 900 } },
-  { name: "phone", size: { width: 390, height: 844 } },
+  { name: "desktop", options: { viewport: { width: 1366, height: 900 } } },
+  // A phone as Chromium emulates one: its viewport, pixel density, touch and mobile layout.
+  { name: "phone", options: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true } },
 ];
 const screenshotsDir = join(frontendDir, "e2e", "screenshots");
 
@@ -58,8 +58,7 @@ async function main() {
   rmSync(outputDir, { recursive: true, force: true });
   mkdirSync(outputDir, { recursive: true });
   const stack = new Stack({ repoRoot, artifacts, outputDir });
-  const userDataDir = mkdtempSync(join(tmpdir(), "tunedin-e2e-chromium-"));
-  let context = null;
+  let browser = null;
   const results = [];
   try {
     await stack.startRedis();
@@ -67,7 +66,7 @@ async function main() {
     await stack.startFrontend(frontendDir);
     const users = await trainedUsers(stack, VIEWPORTS.length);
     console.log(`e2e: app ${stack.webUrl}, API ${stack.apiUrl}, model ${stack.modelId}, listeners ${users}`);
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath, args: ARGS, headless: true, viewport: { width: 1366, height: 900 } });
+    browser = await chromium.launch({ executablePath, args: ARGS, headless: true });
     const chosen = scenarios.filter((s) => only.length === 0 || only.includes(s.name));
     if (only.length === 0) rmSync(screenshotsDir, { recursive: true, force: true });
     mkdirSync(screenshotsDir, { recursive: true });
@@ -75,11 +74,18 @@ async function main() {
       for (const [v, viewport] of VIEWPORTS.entries()) {
         const ctx = { stack, userId: users[v], viewport: viewport.name };
         const label = `${scenario.name}-${viewport.name}`;
+        const context = await browser.newContext(viewport.options);
         const page = await context.newPage();
-        await page.setViewportSize(viewport.size);
+        // The app's own files (the favicon included) never fail to load.
+        const missing = [];
+        page.on("response", (response) => {
+          const url = new URL(response.url());
+          if (url.origin === new URL(stack.webUrl).origin && !url.pathname.startsWith("/api/") && response.status() >= 400) missing.push(`${response.status()} ${url.pathname}`);
+        });
         const started = Date.now();
         try {
           await scenario.run(page, ctx, expect);
+          expect(missing.length === 0, `the app's own files load: ${missing.join(", ")}`);
           await noSidewaysScroll(page);
           await page.screenshot({ path: join(outputDir, `${label}.png`), fullPage: true });
           copyFileSync(join(outputDir, `${label}.png`), join(screenshotsDir, `${label}.png`));
@@ -90,14 +96,13 @@ async function main() {
           results.push({ name: label, ok: false });
           console.log(`  ✗ [${viewport.name}] ${scenario.title}: ${error instanceof Failure ? error.message : (error?.stack ?? error)}`);
         } finally {
-          await page.close();
+          await context.close();
         }
       }
     }
   } finally {
-    if (context) await context.close();
+    if (browser) await browser.close();
     await stack.stopAll();
-    rmSync(userDataDir, { recursive: true, force: true });
   }
   const failed = results.filter((r) => !r.ok);
   console.log(`e2e: ${results.length - failed.length} passed, ${failed.length} failed; screenshots and logs in ${outputDir}`);

@@ -1,4 +1,5 @@
 // The end-to-end scenarios, in order; each gets the page, the stack and `expect`.
+// Order matters: "delete-data" erases its listener, so the scenarios that need their history come before it.
 
 const names = (page) => page.$$eval(".rec-card .rec-name", (els) => els.map((e) => e.textContent.trim()));
 const reasons = (page) => page.$$eval(".rec-card .rec-reason", (els) => els.map((e) => e.textContent.trim()));
@@ -67,8 +68,11 @@ export const scenarios = [
       const before = await names(page);
       const tag = (await page.locator(".tag-chips button").nth(1).textContent()).trim();
       const chip = page.locator(".tag-chips").getByRole("button", { name: tag, exact: true });
+      const order = await page.locator(".tag-chips button").allTextContents();
       await chip.click();
       await listChanged(page, before);
+      const after = await page.locator(".tag-chips button").allTextContents();
+      expect(after.join("|") === order.join("|"), `the chips keep their places when one is pressed: ${order} → ${after}`);
       expect((await chip.getAttribute("aria-pressed")) === "true", `the ${tag} chip is on`);
       const tagsPerCard = await page.$$eval(".rec-card", (cards) => cards.map((c) => [...c.querySelectorAll(".tag")].map((t) => t.textContent.trim())));
       expect(tagsPerCard.length > 0 && tagsPerCard.every((tags) => tags.includes(tag)), `every artist shown is tagged ${tag}`);
@@ -134,6 +138,96 @@ export const scenarios = [
       expect(bars === 12, `metrics chart: expected 12 bars (LightGCN, most popular, EASE × Recall/NDCG@10/20), saw ${bars}`);
       const curve = await page.locator('[data-chart="curve"] .recharts-line-curve').count();
       expect(curve === 1, "the training curve (validation Recall@20 by epoch) is drawn");
+      const axes = await page.locator('[data-chart="curve"] .recharts-label').allTextContents();
+      expect(axes.includes("Epoch") && axes.includes("Valid Recall@20"), `the curve's axes are labelled: ${axes}`);
+      const metricRows = await page.locator('[data-table="metrics"] tbody tr').evaluateAll((rows) =>
+        rows.map((r) => [...r.querySelectorAll("td")].slice(0, 3).map((td) => td.textContent.trim())),
+      );
+      expect(metricRows.length === 4, `the exact-values table has Recall/NDCG@10/20 (saw ${metricRows.length} rows)`);
+      expect(metricRows.every((cells) => cells.every((c) => /^0\.\d{4}$/.test(c))), `each exact value is a 0–1 number to 4 places: ${JSON.stringify(metricRows)}`);
+      const marked = (await page.locator('[data-table="curve"] tr[aria-current="true"] th').textContent()).trim();
+      const best = /^\d+/.exec(marked)?.[0];
+      const facts = await page.locator(".facts").textContent();
+      expect(best !== undefined && /best/.test(marked) && facts.includes(`Best epoch${best}`), `the curve table marks the best epoch the facts name (${marked}): ${facts}`);
+    },
+  },
+  {
+    name: "welcome",
+    title: "the start page: example listeners by taste, a random listener, start from artists",
+    run: async (page, ctx, expect) => {
+      await page.goto(ctx.stack.webUrl);
+      const examples = page.getByRole("list", { name: "Example listeners" }).getByRole("button");
+      await examples.first().waitFor();
+      const described = await examples.allTextContents();
+      expect(described.length >= 3, `a few example listeners are offered (saw ${described.length})`);
+      expect(described.every((d) => /^Listener \d+ — \S/.test(d)), `each example names its taste: ${described.join(" / ")}`);
+      const exampleId = /^Listener (\d+)/.exec(described[0])[1];
+      await examples.first().click();
+      await page.waitForSelector(".rec-card");
+      await settled(page);
+      expect((await page.getByLabel("Last.fm listener id").inputValue()) === exampleId, `the example's id ${exampleId} is in the field`);
+      expect((await names(page)).length === 20, "the example listener's recommendations are shown");
+
+      await page.goto(ctx.stack.webUrl);
+      await page.getByRole("button", { name: /random listener/i }).click();
+      await page.waitForSelector(".rec-card");
+      await settled(page);
+      const randomId = await page.getByLabel("Last.fm listener id").inputValue();
+      expect(/^\d+$/.test(randomId), `a random listener's id is in the field (${randomId})`);
+      expect(await page.getByRole("heading", { name: "Listening history" }).isVisible(), "the random listener's history is shown");
+
+      await page.goto(ctx.stack.webUrl);
+      await page.getByRole("button", { name: "Pick artists you like" }).click();
+      expect(await page.getByRole("combobox", { name: /start fresh/i }).evaluate((el) => el === document.activeElement), "the artist search gets the focus");
+    },
+  },
+  {
+    name: "cards",
+    title: "cards: a cover, a Last.fm link, scores and the model id behind the details toggle",
+    run: async (page, ctx, expect) => {
+      await showUser(page, ctx);
+      const covers = await page.locator(".rec-card svg.cover").count();
+      expect(covers === 20, `every card has a generated cover (saw ${covers})`);
+      const monograms = await page.locator(".rec-card svg.cover").evaluateAll((els) => els.map((e) => e.dataset.monogram));
+      expect(monograms.every((m) => m && m.length > 0), "every cover carries a monogram");
+      const links = await page.locator(".rec-card a.lastfm").evaluateAll((els) => els.map((a) => ({ href: a.href, target: a.target })));
+      expect(links.length > 0 && links.every((l) => /^https?:\/\/(www\.)?last\.fm\/music\//.test(l.href) && l.target === "_blank"), `cards link to Last.fm in a new tab: ${JSON.stringify(links.slice(0, 2))}`);
+      expect((await page.locator(".rec-card .score").count()) === 0, "no score is shown by default");
+      expect((await page.locator("section.recs code").count()) === 0, "no model id is shown by default");
+      expect((await page.getByText(/▶|Play$/).count()) === 0, "nothing offers to play music");
+      await page.getByRole("button", { name: "Show details" }).click();
+      const scores = await page.locator(".rec-card .score").allTextContents();
+      expect(scores.length === 20, `the details show every card's score (saw ${scores.length})`);
+      expect(scores.every((s) => /^score (0\.\d{3}|1\.000|\d[\d,]*)$/.test(s.trim())), `scores read as 0–1 to three places, or whole numbers: ${scores.slice(0, 3)}`);
+      expect((await page.locator("section.recs code").textContent()) === ctx.stack.modelId, "the details show the model id");
+      await page.getByRole("button", { name: "Hide details" }).click();
+      expect((await page.locator(".rec-card .score").count()) === 0, "hiding the details hides the scores");
+    },
+  },
+  {
+    name: "log-play",
+    title: "log a play and see it in the history; most played shows play counts",
+    run: async (page, ctx, expect) => {
+      await showUser(page, ctx);
+      await page.locator(".history-top li .plays").first().waitFor();
+      const plays = await page.locator(".history-top li .plays").allTextContents();
+      expect(plays.length > 0 && plays.every((p) => /^[\d,]+ plays?$/.test(p)), `most played shows play counts: ${plays.slice(0, 3)}`);
+      const [first] = await names(page);
+      await page.getByRole("button", { name: `Log a play: ${first}`, exact: true }).click();
+      await page.locator(".history-events li", { hasText: first }).filter({ hasText: "played" }).waitFor();
+    },
+  },
+  {
+    name: "invalid-id",
+    title: "an invalid listener id clears the last listener's lists and says why",
+    run: async (page, ctx, expect) => {
+      await showUser(page, ctx);
+      await page.getByLabel("Last.fm listener id").fill("abc");
+      await page.getByRole("button", { name: "Show recommendations" }).click();
+      await page.getByText("A listener id is a whole number, 0 or more.").waitFor();
+      expect((await page.getByLabel("Last.fm listener id").getAttribute("aria-invalid")) === "true", "the field is marked invalid");
+      expect((await page.locator(".rec-card").count()) === 0, "the last listener's recommendations are gone");
+      expect(!(await page.getByRole("heading", { name: "Listening history" }).isVisible()), "the last listener's history is gone");
     },
   },
   {

@@ -3,6 +3,7 @@ import type { CurvePoint } from "../api/metrics";
 /** The training curve's numbers, the epoch the model was selected at marked. */
 export function CurveTable({ points, bestEpoch }: { points: CurvePoint[]; bestEpoch: number }) {
   return (
+    <div className="table-scroll" role="region" aria-label="Exact values by epoch" tabIndex={0}>
     <table className="metrics-table" data-table="curve">
       <caption>Exact values by epoch</caption>
       <thead>
@@ -27,5 +28,6 @@ export function CurveTable({ points, bestEpoch }: { points: CurvePoint[]; bestEp
         ))}
       </tbody>
     </table>
+    </div>
   );
 }

@@ -12,10 +12,10 @@ export function MetricsChart({ rows }: { rows: MetricRow[] }) {
       <ResponsiveContainer width="100%" height={300} initialDimension={{ width: 640, height: 300 }}>
         <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 24, left: 12 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="metric" label={{ value: "Metric (test split)", position: "insideBottom", offset: -12 }} />
+          <XAxis dataKey="metric" interval={0} tick={{ fontSize: 12 }} label={{ value: "Metric (test split)", position: "insideBottom", offset: -12 }} />
           <YAxis tickFormatter={(v: number) => v.toFixed(2)} width={56} label={{ value: "Score (higher is better)", angle: -90, position: "insideLeft", style: { textAnchor: "middle" } }} />
           <Tooltip formatter={fmt} />
-          <Legend />
+          <Legend position="top" />
           {present.map(({ key, label }) => (
             <Bar key={key} dataKey={key} name={label} fill={COLORS[key]} isAnimationActive={false} />
           ))}

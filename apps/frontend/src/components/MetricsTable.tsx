@@ -5,6 +5,7 @@ const pct = new Intl.NumberFormat("en", { style: "percent", maximumFractionDigit
 /** The exact test metrics behind the bar chart, the best of each row in bold. */
 export function MetricsTable({ rows }: { rows: MetricRow[] }) {
   return (
+    <div className="table-scroll" role="region" aria-label="Exact test metrics" tabIndex={0}>
     <table className="metrics-table" data-table="metrics">
       <caption>Exact values (test split)</caption>
       <thead>
@@ -39,5 +40,6 @@ export function MetricsTable({ rows }: { rows: MetricRow[] }) {
         })}
       </tbody>
     </table>
+    </div>
   );
 }
