@@ -75,6 +75,25 @@ class Settings(CommonSettings):
         "log_plays",
         description="Graph edge weights before normalisation: 1, or 1 + ln(1 + play count).",
     )
+    friend_edge_weight: float = Field(
+        0.0,
+        ge=0,
+        description="Friendships (friends.parquet) as user–user edges of the propagation graph, "
+        "each weighted this multiple of the mean user–artist edge weight. 0 = no friend edges.",
+    )
+    contrast_weight: float = Field(
+        0.0,
+        ge=0,
+        description="Weight of the XSimGCL contrastive term (InfoNCE between the noised final "
+        "embeddings and the noised contrast_layer embeddings). 0 = plain BPR.",
+    )
+    contrast_noise: float = Field(
+        0.1, ge=0, description="Norm of the random noise added to every layer's embeddings (XSimGCL)."
+    )
+    contrast_temperature: float = Field(0.2, gt=0, description="InfoNCE temperature (XSimGCL).")
+    contrast_layer: int = Field(
+        1, ge=1, le=8, description="The layer whose embeddings are the contrastive view (XSimGCL)."
+    )
     refit: bool = Field(
         True,
         description="After choosing the epoch count on valid, retrain on train + valid for that "
@@ -140,4 +159,10 @@ class Settings(CommonSettings):
     def _fractions_leave_training_data(self) -> Settings:
         if self.test_fraction + self.valid_fraction * (1 - self.test_fraction) >= 0.9:
             raise ValueError("test_fraction and valid_fraction leave too little training data")
+        return self
+
+    @model_validator(mode="after")
+    def _contrast_layer_exists(self) -> Settings:
+        if self.contrast_weight > 0 and self.contrast_layer > self.layers:
+            raise ValueError("contrast_layer must be one of the model's layers (1 … layers)")
         return self

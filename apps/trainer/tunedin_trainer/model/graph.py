@@ -12,6 +12,10 @@ normalises it symmetrically, without self-loops:
 where :math:`\mathbf{A}_{ui} = \mathbf{A}_{iu}` is 1, or a weight derived from the play count
 (``edge_weight="log_plays"``: :math:`1 + \ln(1 + \text{plays})`, so a user's favourite
 artists pull harder on the user than artists they played once, and no edge fades away).
+With ``friend_edge_weight`` :math:`\alpha > 0`, every friendship :math:`\{u, v\}` adds the
+user–user edges :math:`u \to v` and :math:`v \to u` with weight :math:`\alpha\,\bar w`
+(:math:`\bar w` the mean user–artist edge weight), so a user's embedding also draws on
+their friends' (the graph is then no longer bipartite; still symmetric).
 The result is stored as a CSR sparse tensor; since :math:`\hat{\mathbf{A}}` is symmetric
 it is its own transpose, which the fast backward pass of
 :class:`~tunedin_trainer.model.lightgcn.SymmetricLGConv` uses.
@@ -40,8 +44,21 @@ def edge_weights(plays: np.ndarray, weighting: EdgeWeighting) -> np.ndarray | No
     raise ValueError(f"unknown edge weighting {weighting!r}")
 
 
+def friend_edges(friends: np.ndarray) -> np.ndarray:
+    """``int64 [n, 2]``: each friendship of ``friends`` (user rows, either or both directions)
+    once, as ``(smaller row, larger row)``, sorted; self-friendships dropped."""
+    pairs = np.sort(np.asarray(friends, dtype=np.int64).reshape(-1, 2), axis=1)
+    unique: np.ndarray = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)
+    return unique
+
+
 def build_adjacency(
-    pairs: np.ndarray, n_users: int, n_items: int, weights: np.ndarray | None = None
+    pairs: np.ndarray,
+    n_users: int,
+    n_items: int,
+    weights: np.ndarray | None = None,
+    friends: np.ndarray | None = None,
+    friend_weight: float = 0.0,
 ) -> Tensor:
     r"""The symmetric-normalised adjacency :math:`\hat{\mathbf{A}}` as a CSR tensor.
 
@@ -50,17 +67,29 @@ def build_adjacency(
         n_users: number of user nodes (they come first).
         n_items: number of item nodes.
         weights: optional positive weight of each pair (see :func:`edge_weights`).
+        friends: optional ``int64 [m, 2]`` friendships as user rows (see :func:`friend_edges`).
+        friend_weight: :math:`\alpha`, a friend edge's weight relative to the mean user–artist
+            edge weight; 0 adds no friend edge.
 
     Returns:
         A ``float32`` sparse CSR tensor of shape ``[n_users + n_items, n_users + n_items]``.
     """
     users = torch.as_tensor(pairs[:, 0], dtype=torch.long)
     items = torch.as_tensor(pairs[:, 1], dtype=torch.long) + n_users
-    edge_index = torch.stack([torch.cat([users, items]), torch.cat([items, users])])
-    weight = None
-    if weights is not None:
-        half = torch.as_tensor(weights, dtype=torch.float32)
-        weight = torch.cat([half, half])
+    if friend_weight < 0:
+        raise ValueError("friend_weight must be >= 0")
+    half = torch.ones(len(pairs)) if weights is None else torch.as_tensor(weights, dtype=torch.float32)
+    sources, targets, halves = [users], [items], [half]
+    if friends is not None and friend_weight > 0:
+        social = torch.as_tensor(friend_edges(friends))
+        if len(social) and int(social.max()) >= n_users:
+            raise ValueError("a friendship names a user row outside the graph")
+        sources.append(social[:, 0])
+        targets.append(social[:, 1])
+        halves.append(torch.full((len(social),), friend_weight * float(half.mean())))
+    source, target, one_way = torch.cat(sources), torch.cat(targets), torch.cat(halves)
+    edge_index = torch.stack([torch.cat([source, target]), torch.cat([target, source])])
+    weight = torch.cat([one_way, one_way])
     n_nodes = n_users + n_items
     edge_index, norm = gcn_norm(edge_index, weight, n_nodes, add_self_loops=False)
     # gcn_norm returns (source, target) edges; the propagation matrix is indexed [target, source].

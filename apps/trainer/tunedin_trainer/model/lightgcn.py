@@ -103,6 +103,31 @@ class TunedInLightGCN(LightGCN):  # type: ignore[misc]
         out: Tensor = self.get_embedding(adj)
         return out
 
+    def propagate_noised(
+        self, adj: Tensor, noise: float, layer: int, generator: torch.Generator
+    ) -> tuple[Tensor, Tensor]:
+        r"""XSimGCL's training-time propagation: after each layer,
+        :math:`\mathbf{x}^{(l)} \leftarrow \mathbf{x}^{(l)} + \varepsilon\,\mathrm{sign}(\mathbf{x}^{(l)})
+        \odot \boldsymbol{\delta}/\lVert\boldsymbol{\delta}\rVert`, :math:`\boldsymbol{\delta}`
+        uniform in :math:`[0, 1)^d` per node (drawn from ``generator``).
+
+        Returns the layer-averaged final embeddings and the noised embeddings of ``layer``
+        (1 … L), both ``[n_users + n_items, dim]``.
+        """
+        if not 1 <= layer <= len(self.convs):
+            raise ValueError(f"layer {layer} is not one of the {len(self.convs)} layers")
+        x: Tensor = self.embedding.weight
+        out, view = x, x
+        for depth, conv in enumerate(self.convs, start=1):
+            x = conv(x, adj)
+            delta = torch.rand(x.shape, generator=generator, dtype=x.dtype)
+            x = x + noise * torch.sign(x.detach()) * torch.nn.functional.normalize(delta, dim=-1)
+            out = out + x
+            if depth == layer:
+                view = x
+        final: Tensor = out * self.alpha[0]
+        return final, view
+
     @torch.no_grad()
     def user_item_embeddings(self, adj: Tensor) -> tuple[Tensor, Tensor]:
         """Detached final embeddings ``(users [n_users, dim], items [n_items, dim])``."""

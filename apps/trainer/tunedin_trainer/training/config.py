@@ -29,6 +29,11 @@ class TrainConfig:
     negatives: int
     hard_negative_pool: int
     edge_weight: EdgeWeighting
+    friend_edge_weight: float
+    contrast_weight: float
+    contrast_noise: float
+    contrast_temperature: float
+    contrast_layer: int
     eval_every: int
     patience: int
     refit: bool

@@ -2,7 +2,8 @@
 
 ``PreparedData`` carries the play counts of train pairs only. The refit on train + valid
 weights valid edges like train edges, so their play counts are read from the same dataset's
-``interactions.parquet`` (the verified file ``load_prepared`` read).
+``interactions.parquet`` (the verified file ``load_prepared`` read). Friendships come from
+the dataset's ``friends.parquet`` as user rows (none for a dataset prepared without it).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tunedin_common.contract import INTERACTIONS_FILE, ArtifactStore
+from tunedin_common.contract import FRIENDS_COLUMNS, FRIENDS_FILE, INTERACTIONS_FILE, ArtifactStore
 from tunedin_trainer.data.prepared import PreparedData
 from tunedin_trainer.errors import PipelineError
 from tunedin_trainer.training.loop import TrainingInputs
@@ -28,6 +29,19 @@ def pair_plays(store: ArtifactStore, data: PreparedData, pairs: np.ndarray) -> n
     return plays
 
 
+def friend_rows(store: ArtifactStore, data: PreparedData) -> np.ndarray:
+    """``int64 [n, 2]``: the dataset's friendships as user rows; pairs naming a user the
+    dataset does not list are left out."""
+    if FRIENDS_FILE not in data.manifest.files:
+        return np.empty((0, 2), dtype=np.int64)
+    path = store.dataset_dir(data.dataset_id) / FRIENDS_FILE
+    table = pd.read_parquet(path, columns=list(FRIENDS_COLUMNS)).to_numpy(np.int64).reshape(-1, 2)
+    rows = np.searchsorted(data.user_ids, table).clip(max=max(data.n_users - 1, 0))
+    known = (data.user_ids[rows] == table).all(axis=1)
+    friends: np.ndarray = rows[known].astype(np.int64)
+    return friends
+
+
 def training_inputs(store: ArtifactStore, data: PreparedData) -> TrainingInputs:
     """The train and valid pairs of ``data`` with their play counts."""
     return TrainingInputs(
@@ -37,4 +51,5 @@ def training_inputs(store: ArtifactStore, data: PreparedData) -> TrainingInputs:
         train_plays=data.train_weight,
         valid=data.valid,
         valid_plays=pair_plays(store, data, data.valid),
+        friends=friend_rows(store, data),
     )

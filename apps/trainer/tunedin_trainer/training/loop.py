@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ from tunedin_trainer.model.graph import build_adjacency, edge_weights
 from tunedin_trainer.model.lightgcn import TunedInLightGCN
 from tunedin_trainer.training.checkpoint import TrainState, load_checkpoint, save_checkpoint
 from tunedin_trainer.training.config import TrainConfig
-from tunedin_trainer.training.loss import bpr_loss, ego_l2
+from tunedin_trainer.training.loss import bpr_loss, ego_l2, info_nce
 from tunedin_trainer.training.progress import EpochProgress
 from tunedin_trainer.training.sampling import BprSampler
 
@@ -46,6 +46,8 @@ class TrainingInputs:
     train_plays: np.ndarray  # [n_train]
     valid: np.ndarray  # int64 [n_valid, 2]
     valid_plays: np.ndarray  # [n_valid]
+    # int64 [n_friend_pairs, 2]: friendships as user rows (used with friend_edge_weight > 0)
+    friends: np.ndarray = field(default_factory=lambda: np.empty((0, 2), dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -75,15 +77,27 @@ class Evaluation:
 Observer = Callable[[Evaluation], None]
 
 
+@dataclass(frozen=True)
+class Contrast:
+    """XSimGCL's knobs for one run (see ``Settings.contrast_*``)."""
+
+    weight: float
+    noise: float
+    temperature: float
+    layer: int
+
+
 @dataclass
 class TrainingSetup:
-    """Everything one phase trains with: the graph, the model, its optimizer and the sampler."""
+    """Everything one phase trains with: the graph, the model, its optimizer and the sampler,
+    and the contrastive term when there is one."""
 
     adj: Tensor
     model: TunedInLightGCN
     optimizer: torch.optim.Adam
     sampler: BprSampler
     generator: torch.Generator
+    contrast: Contrast | None = None
 
 
 def prepare_training(
@@ -94,23 +108,45 @@ def prepare_training(
     The adjacency is built here, once per phase, and reused by every batch.
     """
     generator = torch.Generator().manual_seed(config.seed)
-    adj = build_adjacency(pairs, inputs.n_users, inputs.n_items, edge_weights(plays, config.edge_weight))
+    adj = build_adjacency(
+        pairs,
+        inputs.n_users,
+        inputs.n_items,
+        edge_weights(plays, config.edge_weight),
+        inputs.friends,
+        config.friend_edge_weight,
+    )
     model = TunedInLightGCN(inputs.n_users, inputs.n_items, config.dim, config.layers, generator)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
     sampler = BprSampler(
         pairs, inputs.n_items, config.batch_size, config.negatives, config.hard_negative_pool, generator
     )
-    return TrainingSetup(adj, model, optimizer, sampler, generator)
+    contrast = None
+    if config.contrast_weight > 0:
+        contrast = Contrast(
+            config.contrast_weight, config.contrast_noise, config.contrast_temperature, config.contrast_layer
+        )
+    return TrainingSetup(adj, model, optimizer, sampler, generator, contrast)
 
 
 def train_epoch(setup: TrainingSetup, reg: float) -> float:
-    """One pass over the training pairs; returns the mean BPR loss (without the L2 term)."""
-    model, sampler = setup.model, setup.sampler
+    """One pass over the training pairs; returns the mean BPR loss (without the L2 and
+    contrastive terms).
+
+    With ``setup.contrast`` the batch's BPR loss is taken on XSimGCL's noised propagation,
+    and the InfoNCE of its distinct users and positive items (final against
+    ``contrast.layer`` embeddings) is added with weight ``contrast.weight``.
+    """
+    model, sampler, contrast = setup.model, setup.sampler, setup.contrast
     n_users = model.n_users
     model.train()
     total = 0.0
     for users, items in sampler.batches():
-        final = model.propagate_all(setup.adj)  # once per batch, on the prebuilt adjacency
+        view = None
+        if contrast is None:
+            final = model.propagate_all(setup.adj)  # once per batch, on the prebuilt adjacency
+        else:
+            final, view = model.propagate_noised(setup.adj, contrast.noise, contrast.layer, setup.generator)
         candidates = sampler.candidates(users)
         negatives = sampler.choose(final.detach()[users], final.detach()[n_users:], users, candidates)
         # One gather (and one scatter in backward) for users, positives and negatives.
@@ -121,8 +157,14 @@ def train_epoch(setup: TrainingSetup, reg: float) -> float:
         loss = bpr_loss(u, p, n.view(size, sampler.negatives, -1))
         u, p, n = torch.split(model.embedding(nodes), sizes)
         penalty = ego_l2(u, p, n.view(size, sampler.negatives, -1))
+        objective = loss + reg * penalty
+        if contrast is not None and view is not None:
+            batch_users, batch_items = torch.unique(users), torch.unique(items) + n_users
+            cl = info_nce(final[batch_users], view[batch_users], contrast.temperature)
+            cl = cl + info_nce(final[batch_items], view[batch_items], contrast.temperature)
+            objective = objective + contrast.weight * cl
         setup.optimizer.zero_grad(set_to_none=True)
-        torch.autograd.backward(loss + reg * penalty)
+        torch.autograd.backward(objective)
         setup.optimizer.step()
         total += loss.item() * size
     return total / sampler.n_pairs

@@ -12,12 +12,17 @@ layer-0 (ego) embeddings :math:`\mathbf{x}^{(0)}`:
         + \frac{1}{N}\sum_{n} \lVert \mathbf{x}^{(0)}_{j_n} \rVert^2\Bigr)
 
 Only the embeddings the batch touches are regularised, not the whole table.
+
+With XSimGCL (`Yu et al., 2023 <https://arxiv.org/abs/2209.02544>`_) the objective adds
+:math:`\lambda_c` times :func:`info_nce` of the batch's distinct users and of its distinct
+positive items, between two noised views of the same propagation.
 """
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor
-from torch.nn.functional import logsigmoid
+from torch.nn.functional import cross_entropy, logsigmoid, normalize
 
 
 def bpr_loss(user: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
@@ -31,3 +36,11 @@ def ego_l2(user: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
     """Half the squared L2 norm of the batch's ego embeddings, per triple (see module doc)."""
     per_triple = user.pow(2).sum(-1) + positive.pow(2).sum(-1) + negative.pow(2).sum(-1).mean(-1)
     return per_triple.mean() / 2
+
+
+def info_nce(view: Tensor, other: Tensor, temperature: float) -> Tensor:
+    r"""Mean InfoNCE of rows ``[n, d]`` of two views: each row of ``view`` must pick its own row
+    of ``other`` among all ``n`` (cosine similarity / ``temperature``), i.e.
+    :math:`-\frac1n\sum_a \ln \frac{\exp(s_{aa}/\tau)}{\sum_b \exp(s_{ab}/\tau)}`."""
+    logits = normalize(view, dim=-1) @ normalize(other, dim=-1).T / temperature
+    return cross_entropy(logits, torch.arange(len(view)))
