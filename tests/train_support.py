@@ -155,6 +155,7 @@ FAST = TrainConfig(
     hard_negative_pool=4,
     edge_weight="log_plays",
     friend_edge_weight=0.0,
+    tag_edge_weight=0.0,
     contrast_weight=0.0,
     contrast_noise=0.1,
     contrast_temperature=0.2,

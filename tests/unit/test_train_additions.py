@@ -1,5 +1,5 @@
-"""The trainer's optional additions to LightGCN: friend edges in the graph, XSimGCL's
-contrastive term, and their knobs."""
+"""The trainer's optional additions to LightGCN: friend edges and tag nodes in the graph,
+XSimGCL's contrastive term, and their knobs."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from pydantic import ValidationError
 from tests.train_support import fast_config, synthetic_inputs, synthetic_interactions, write_dataset
 from tunedin_common.contract import ArtifactStore
 from tunedin_trainer.data.prepared import load_prepared
-from tunedin_trainer.model.graph import build_adjacency, friend_edges
+from tunedin_trainer.model.graph import build_adjacency, friend_edges, tag_nodes
 from tunedin_trainer.model.lightgcn import TunedInLightGCN
 from tunedin_trainer.settings import Settings
 from tunedin_trainer.training.config import TrainConfig
-from tunedin_trainer.training.inputs import friend_rows, training_inputs
+from tunedin_trainer.training.inputs import friend_rows, item_tag_rows, training_inputs
 from tunedin_trainer.training.loop import prepare_training, train_epoch, train_model
 from tunedin_trainer.training.loss import info_nce
 
@@ -53,6 +53,24 @@ def test_friendships_are_user_user_edges_weighted_relative_to_the_mean_listening
     assert np.allclose(build_adjacency(PAIRS, 3, 4, weights, friends, 0.0).to_dense().numpy(), plain)
     with pytest.raises(ValueError, match="outside"):
         build_adjacency(PAIRS, 3, 4, weights, np.array([[0, 3]]), 0.5)
+
+
+def test_tags_are_nodes_after_the_items_linked_to_their_artists() -> None:
+    weights = np.array([1.0, 2.0, 3.0, 4.0, 5.0], dtype=np.float32)  # mean 3
+    item_tags = np.array([[0, 1], [3, 1], [2, 0], [0, 1]])  # a repeated pair counts once
+    assert tag_nodes(item_tags, 0.25) == 2 and tag_nodes(item_tags, 0.0) == 0
+    adj = build_adjacency(PAIRS, 3, 4, weights, item_tags=item_tags, tag_weight=0.25).to_dense().numpy()
+    a = np.zeros((9, 9))
+    for (u, i), w in zip(PAIRS, weights, strict=True):
+        a[u, 3 + i] = a[3 + i, u] = w
+    for item, tag in ((0, 1), (3, 1), (2, 0)):
+        a[3 + item, 7 + tag] = a[7 + tag, 3 + item] = 0.25 * 3.0
+    assert np.allclose(adj, _normalised(a), atol=1e-6)
+    assert adj[:3, 7:].sum() == 0  # users reach tags only through artists
+    unlinked = build_adjacency(PAIRS, 3, 4, weights, item_tags=item_tags, tag_weight=0.0)
+    assert unlinked.shape == (7, 7)
+    with pytest.raises(ValueError, match="item row outside"):
+        build_adjacency(PAIRS, 3, 4, weights, item_tags=np.array([[4, 0]]), tag_weight=0.25)
 
 
 def test_info_nce_rewards_matching_rows() -> None:
@@ -119,6 +137,18 @@ def test_friend_edges_change_training_only_when_weighted() -> None:
     assert not np.allclose(plain.users, weighted.users)
 
 
+def test_tag_nodes_train_and_only_users_and_items_are_served() -> None:
+    inputs, _ = synthetic_inputs()
+    item_tags = np.array([[i, i % 5] for i in range(inputs.n_items)])  # 5 tags across the blocks
+    tagged = replace(inputs, item_tags=item_tags)
+    plain = train_model(inputs, fast_config(), KEY)
+    unweighted = train_model(tagged, fast_config(), KEY)
+    weighted = train_model(tagged, fast_config(tag_edge_weight=0.5), KEY)
+    assert np.array_equal(plain.items, unweighted.items)
+    assert weighted.items.shape == plain.items.shape and weighted.users.shape == plain.users.shape
+    assert not np.allclose(plain.items, weighted.items)
+
+
 def test_training_inputs_carry_the_datasets_friendships_as_user_rows(tmp_path: Path) -> None:
     store = ArtifactStore(tmp_path)
     interactions = synthetic_interactions()
@@ -133,9 +163,24 @@ def test_training_inputs_carry_the_datasets_friendships_as_user_rows(tmp_path: P
     assert training_inputs(store, data).friends.tolist() == rows.tolist()
 
 
+def test_item_tags_number_the_distinct_tags_in_sorted_order(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    write_dataset(store, synthetic_interactions())  # artist i has ["rock", f"tag{i % 5}"] unless i % 3 == 0
+    data = load_prepared(store)
+    pairs = item_tag_rows(data)
+    vocabulary = sorted({tag for tags in data.artists["top_tags"] for tag in tags})
+    expected = sorted(
+        (row, vocabulary.index(tag)) for row, tags in enumerate(data.artists["top_tags"]) for tag in tags
+    )
+    assert [tuple(p) for p in pairs.tolist()] == expected
+    assert training_inputs(store, data).item_tags.tolist() == pairs.tolist()
+
+
 def test_contrast_layer_must_be_a_model_layer() -> None:
     with pytest.raises(ValidationError, match="contrast_layer"):
         Settings(layers=2, contrast_weight=0.1, contrast_layer=3)
     assert Settings(layers=2, contrast_layer=3).contrast_layer == 3  # unused while the weight is 0
-    config = TrainConfig.from_settings(Settings(contrast_weight=0.15, friend_edge_weight=0.3))
-    assert (config.contrast_weight, config.friend_edge_weight) == (0.15, 0.3)
+    config = TrainConfig.from_settings(
+        Settings(contrast_weight=0.15, friend_edge_weight=0.3, tag_edge_weight=0.2)
+    )
+    assert (config.contrast_weight, config.friend_edge_weight, config.tag_edge_weight) == (0.15, 0.3, 0.2)

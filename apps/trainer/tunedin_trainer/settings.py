@@ -81,6 +81,12 @@ class Settings(CommonSettings):
         description="Friendships (friends.parquet) as user–user edges of the propagation graph, "
         "each weighted this multiple of the mean user–artist edge weight. 0 = no friend edges.",
     )
+    tag_edge_weight: float = Field(
+        0.0,
+        ge=0,
+        description="Artists' top tags as nodes of the propagation graph, each artist–tag edge "
+        "weighted this multiple of the mean user–artist edge weight. 0 = no tag nodes.",
+    )
     contrast_weight: float = Field(
         0.0,
         ge=0,

@@ -15,7 +15,11 @@ artists pull harder on the user than artists they played once, and no edge fades
 With ``friend_edge_weight`` :math:`\alpha > 0`, every friendship :math:`\{u, v\}` adds the
 user–user edges :math:`u \to v` and :math:`v \to u` with weight :math:`\alpha\,\bar w`
 (:math:`\bar w` the mean user–artist edge weight), so a user's embedding also draws on
-their friends' (the graph is then no longer bipartite; still symmetric).
+their friends' (the graph is then no longer bipartite; still symmetric). With
+``tag_edge_weight`` :math:`\beta > 0`, each of the ``n_tags`` tags becomes a node after the
+items, linked to the artists it is a top tag of with weight :math:`\beta\,\bar w`: artists
+that share tags exchange embedding mass through them, which reaches artists with few listeners.
+Tag nodes are trained like every node but never served.
 The result is stored as a CSR sparse tensor; since :math:`\hat{\mathbf{A}}` is symmetric
 it is its own transpose, which the fast backward pass of
 :class:`~tunedin_trainer.model.lightgcn.SymmetricLGConv` uses.
@@ -52,6 +56,13 @@ def friend_edges(friends: np.ndarray) -> np.ndarray:
     return unique
 
 
+def tag_nodes(item_tags: np.ndarray | None, tag_weight: float) -> int:
+    """How many tag nodes the graph gets: the largest tag row + 1 when tags are linked, else 0."""
+    if item_tags is None or tag_weight == 0 or len(item_tags) == 0:
+        return 0
+    return int(np.asarray(item_tags).reshape(-1, 2)[:, 1].max()) + 1
+
+
 def build_adjacency(
     pairs: np.ndarray,
     n_users: int,
@@ -59,6 +70,8 @@ def build_adjacency(
     weights: np.ndarray | None = None,
     friends: np.ndarray | None = None,
     friend_weight: float = 0.0,
+    item_tags: np.ndarray | None = None,
+    tag_weight: float = 0.0,
 ) -> Tensor:
     r"""The symmetric-normalised adjacency :math:`\hat{\mathbf{A}}` as a CSR tensor.
 
@@ -70,14 +83,18 @@ def build_adjacency(
         friends: optional ``int64 [m, 2]`` friendships as user rows (see :func:`friend_edges`).
         friend_weight: :math:`\alpha`, a friend edge's weight relative to the mean user–artist
             edge weight; 0 adds no friend edge.
+        item_tags: optional ``int64 [k, 2]`` ``(item row, tag row)`` pairs; with ``tag_weight > 0``
+            the tags are nodes ``n_users + n_items + tag row`` (``tag_nodes`` of them).
+        tag_weight: :math:`\beta`, relative like ``friend_weight``; 0 adds no tag node.
 
     Returns:
-        A ``float32`` sparse CSR tensor of shape ``[n_users + n_items, n_users + n_items]``.
+        A ``float32`` sparse CSR tensor of shape ``[n, n]``, ``n = n_users + n_items`` plus
+        :func:`tag_nodes` when tags are linked.
     """
     users = torch.as_tensor(pairs[:, 0], dtype=torch.long)
     items = torch.as_tensor(pairs[:, 1], dtype=torch.long) + n_users
-    if friend_weight < 0:
-        raise ValueError("friend_weight must be >= 0")
+    if friend_weight < 0 or tag_weight < 0:
+        raise ValueError("friend_weight and tag_weight must be >= 0")
     half = torch.ones(len(pairs)) if weights is None else torch.as_tensor(weights, dtype=torch.float32)
     sources, targets, halves = [users], [items], [half]
     if friends is not None and friend_weight > 0:
@@ -87,10 +104,18 @@ def build_adjacency(
         sources.append(social[:, 0])
         targets.append(social[:, 1])
         halves.append(torch.full((len(social),), friend_weight * float(half.mean())))
+    n_tags = tag_nodes(item_tags, tag_weight)
+    if item_tags is not None and n_tags:
+        linked = torch.as_tensor(np.unique(np.asarray(item_tags, dtype=np.int64).reshape(-1, 2), axis=0))
+        if int(linked[:, 0].max()) >= n_items:
+            raise ValueError("a tag names an item row outside the graph")
+        sources.append(linked[:, 0] + n_users)
+        targets.append(linked[:, 1] + n_users + n_items)
+        halves.append(torch.full((len(linked),), tag_weight * float(half.mean())))
     source, target, one_way = torch.cat(sources), torch.cat(targets), torch.cat(halves)
     edge_index = torch.stack([torch.cat([source, target]), torch.cat([target, source])])
     weight = torch.cat([one_way, one_way])
-    n_nodes = n_users + n_items
+    n_nodes = n_users + n_items + n_tags
     edge_index, norm = gcn_norm(edge_index, weight, n_nodes, add_self_loops=False)
     # gcn_norm returns (source, target) edges; the propagation matrix is indexed [target, source].
     coo = torch.sparse_coo_tensor(edge_index.flip(0), norm, (n_nodes, n_nodes), check_invariants=True)

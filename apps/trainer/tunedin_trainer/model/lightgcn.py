@@ -64,18 +64,22 @@ class SymmetricLGConv(LGConv):  # type: ignore[misc]
 
 
 class TunedInLightGCN(LightGCN):  # type: ignore[misc]
-    """LightGCN over ``n_users + n_items`` nodes (users first), seeded initialisation.
+    """LightGCN over ``n_users + n_items`` nodes (users first), then ``n_side`` side nodes (tags;
+    trained, never served), seeded initialisation.
 
     Args:
         n_users: number of user nodes.
         n_items: number of item nodes.
+        n_side: number of side nodes after the items (default none).
         dim: embedding size.
         layers: number of propagation layers :math:`L`.
         generator: the random generator that draws the Xavier-uniform initial embeddings.
     """
 
-    def __init__(self, n_users: int, n_items: int, dim: int, layers: int, generator: torch.Generator) -> None:
-        super().__init__(n_users + n_items, dim, layers)
+    def __init__(
+        self, n_users: int, n_items: int, dim: int, layers: int, generator: torch.Generator, n_side: int = 0
+    ) -> None:
+        super().__init__(n_users + n_items + n_side, dim, layers)
         self.n_users = n_users
         self.n_items = n_items
         self.convs = torch.nn.ModuleList([SymmetricLGConv() for _ in range(layers)])
@@ -94,12 +98,12 @@ class TunedInLightGCN(LightGCN):  # type: ignore[misc]
 
     @property
     def ego(self) -> Tensor:
-        """The learnable layer-0 embeddings, ``[n_users + n_items, dim]``."""
+        """The learnable layer-0 embeddings, ``[n_nodes, dim]`` (users, items, side nodes)."""
         weight: Tensor = self.embedding.weight
         return weight
 
     def propagate_all(self, adj: Tensor) -> Tensor:
-        """Final (layer-averaged) embeddings of every node, ``[n_users + n_items, dim]``."""
+        """Final (layer-averaged) embeddings of every node, ``[n_nodes, dim]``."""
         out: Tensor = self.get_embedding(adj)
         return out
 
@@ -112,7 +116,7 @@ class TunedInLightGCN(LightGCN):  # type: ignore[misc]
         uniform in :math:`[0, 1)^d` per node (drawn from ``generator``).
 
         Returns the layer-averaged final embeddings and the noised embeddings of ``layer``
-        (1 … L), both ``[n_users + n_items, dim]``.
+        (1 … L), both ``[n_nodes, dim]``.
         """
         if not 1 <= layer <= len(self.convs):
             raise ValueError(f"layer {layer} is not one of the {len(self.convs)} layers")
@@ -132,4 +136,4 @@ class TunedInLightGCN(LightGCN):  # type: ignore[misc]
     def user_item_embeddings(self, adj: Tensor) -> tuple[Tensor, Tensor]:
         """Detached final embeddings ``(users [n_users, dim], items [n_items, dim])``."""
         out = self.propagate_all(adj)
-        return out[: self.n_users].clone(), out[self.n_users :].clone()
+        return out[: self.n_users].clone(), out[self.n_users : self.n_users + self.n_items].clone()

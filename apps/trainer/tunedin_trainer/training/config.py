@@ -30,6 +30,7 @@ class TrainConfig:
     hard_negative_pool: int
     edge_weight: EdgeWeighting
     friend_edge_weight: float
+    tag_edge_weight: float
     contrast_weight: float
     contrast_noise: float
     contrast_temperature: float

@@ -3,7 +3,8 @@
 ``PreparedData`` carries the play counts of train pairs only. The refit on train + valid
 weights valid edges like train edges, so their play counts are read from the same dataset's
 ``interactions.parquet`` (the verified file ``load_prepared`` read). Friendships come from
-the dataset's ``friends.parquet`` as user rows (none for a dataset prepared without it).
+the dataset's ``friends.parquet`` as user rows (none for a dataset prepared without it), and
+the artists' top tags from its artists table, tags numbered in sorted order.
 """
 
 from __future__ import annotations
@@ -42,6 +43,19 @@ def friend_rows(store: ArtifactStore, data: PreparedData) -> np.ndarray:
     return friends
 
 
+def item_tag_rows(data: PreparedData) -> np.ndarray:
+    """``int64 [n, 2]``: ``(item row, tag row)`` for each top tag of each artist; tag rows
+    number the distinct tags in sorted order."""
+    tags = data.artists["top_tags"] if "top_tags" in data.artists.columns else pd.Series([], dtype=object)
+    exploded = tags.explode().dropna()
+    if exploded.empty:
+        return np.empty((0, 2), dtype=np.int64)
+    vocabulary = np.sort(exploded.astype(str).unique())
+    rows = np.stack([exploded.index.to_numpy(), np.searchsorted(vocabulary, exploded.astype(str))], axis=1)
+    pairs: np.ndarray = np.unique(rows.astype(np.int64), axis=0)
+    return pairs
+
+
 def training_inputs(store: ArtifactStore, data: PreparedData) -> TrainingInputs:
     """The train and valid pairs of ``data`` with their play counts."""
     return TrainingInputs(
@@ -52,4 +66,5 @@ def training_inputs(store: ArtifactStore, data: PreparedData) -> TrainingInputs:
         valid=data.valid,
         valid_plays=pair_plays(store, data, data.valid),
         friends=friend_rows(store, data),
+        item_tags=item_tag_rows(data),
     )

@@ -27,7 +27,7 @@ from torch import Tensor
 from torch.nn.functional import embedding
 
 from tunedin_trainer.evaluation.ranking import embedding_scorer, evaluate, interaction_matrix
-from tunedin_trainer.model.graph import build_adjacency, edge_weights
+from tunedin_trainer.model.graph import build_adjacency, edge_weights, tag_nodes
 from tunedin_trainer.model.lightgcn import TunedInLightGCN
 from tunedin_trainer.training.checkpoint import TrainState, load_checkpoint, save_checkpoint
 from tunedin_trainer.training.config import TrainConfig
@@ -48,6 +48,8 @@ class TrainingInputs:
     valid_plays: np.ndarray  # [n_valid]
     # int64 [n_friend_pairs, 2]: friendships as user rows (used with friend_edge_weight > 0)
     friends: np.ndarray = field(default_factory=lambda: np.empty((0, 2), dtype=np.int64))
+    # int64 [n_item_tags, 2]: (item row, tag row) of each artist's top tags (tag_edge_weight > 0)
+    item_tags: np.ndarray = field(default_factory=lambda: np.empty((0, 2), dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,11 @@ def prepare_training(
         edge_weights(plays, config.edge_weight),
         inputs.friends,
         config.friend_edge_weight,
+        inputs.item_tags,
+        config.tag_edge_weight,
     )
-    model = TunedInLightGCN(inputs.n_users, inputs.n_items, config.dim, config.layers, generator)
+    n_side = tag_nodes(inputs.item_tags, config.tag_edge_weight)
+    model = TunedInLightGCN(inputs.n_users, inputs.n_items, config.dim, config.layers, generator, n_side)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
     sampler = BprSampler(
         pairs, inputs.n_items, config.batch_size, config.negatives, config.hard_negative_pool, generator
@@ -148,7 +153,8 @@ def train_epoch(setup: TrainingSetup, reg: float) -> float:
         else:
             final, view = model.propagate_noised(setup.adj, contrast.noise, contrast.layer, setup.generator)
         candidates = sampler.candidates(users)
-        negatives = sampler.choose(final.detach()[users], final.detach()[n_users:], users, candidates)
+        item_final = final.detach()[n_users : n_users + model.n_items]
+        negatives = sampler.choose(final.detach()[users], item_final, users, candidates)
         # One gather (and one scatter in backward) for users, positives and negatives.
         size = len(users)
         nodes = torch.cat([users, items + n_users, negatives.flatten() + n_users])
