@@ -2,8 +2,9 @@
 
 Each row trains with the default settings except the listed changes, under the same
 protocol as ``jobs.train`` (epochs chosen on valid Recall@20; test scored once with train
-and valid masked). Rows 1-5 add one thing at a time; the last rows remove one thing from
-the default. Writes ``bench/results/ablations.{json,md}``; ``jobs.train`` copies the table
+and valid masked). Rows 1-5 add one thing at a time; the next rows remove one thing from
+the default, and the last ones add options that are off by default (friend edges, tag nodes,
+XSimGCL's contrastive term). Writes ``bench/results/ablations.{json,md}``; ``jobs.train`` copies the table
 into every model's ``metrics.json`` (``Settings.ablations_report``).
 """
 
@@ -46,6 +47,26 @@ ROWS: list[tuple[str, str, dict[str, Any]]] = [
     ("default − hard negatives", "uniform negatives, everything else default", {"hard_negative_pool": 1}),
     ("default − reg 3e-3", "reg 1e-4, everything else default", {"reg": 1e-4}),
     ("default − play-count edges", "unweighted graph, everything else default", {"edge_weight": "none"}),
+    (
+        "default + friend edges",
+        "friendships as user–user edges, weight 0.2 × the mean listening edge",
+        {"friend_edge_weight": 0.2},
+    ),
+    (
+        "default + tag nodes",
+        "artists' top tags as graph nodes, artist–tag weight 0.3 × the mean listening edge",
+        {"tag_edge_weight": 0.3},
+    ),
+    (
+        "default + friend edges + tag nodes",
+        "both of the rows above",
+        {"friend_edge_weight": 0.2, "tag_edge_weight": 0.3},
+    ),
+    (
+        "default + XSimGCL",
+        "noised propagation (ε 0.1) and InfoNCE final vs layer 1 (λ 0.1, τ 0.2)",
+        {"contrast_weight": 0.1, "contrast_noise": 0.1, "contrast_temperature": 0.2},
+    ),
 ]
 PROTOCOL = (
     "Real Last.fm data, per-user split; epochs selected on valid Recall@20 (eval every 5 epochs, "
