@@ -179,7 +179,7 @@ def test_item_tags_number_the_distinct_tags_in_sorted_order(tmp_path: Path) -> N
 def test_contrast_layer_must_be_a_model_layer() -> None:
     with pytest.raises(ValidationError, match="contrast_layer"):
         Settings(layers=2, contrast_weight=0.1, contrast_layer=3)
-    assert Settings(layers=2, contrast_layer=3).contrast_layer == 3  # unused while the weight is 0
+    assert Settings(layers=2, contrast_weight=0, contrast_layer=3).contrast_layer == 3  # unused at weight 0
     config = TrainConfig.from_settings(
         Settings(contrast_weight=0.15, friend_edge_weight=0.3, tag_edge_weight=0.2)
     )

@@ -76,25 +76,25 @@ class Settings(CommonSettings):
         description="Graph edge weights before normalisation: 1, or 1 + ln(1 + play count).",
     )
     friend_edge_weight: float = Field(
-        0.0,
+        0.2,
         ge=0,
         description="Friendships (friends.parquet) as user–user edges of the propagation graph, "
         "each weighted this multiple of the mean user–artist edge weight. 0 = no friend edges.",
     )
     tag_edge_weight: float = Field(
-        0.0,
+        0.3,
         ge=0,
         description="Artists' top tags as nodes of the propagation graph, each artist–tag edge "
         "weighted this multiple of the mean user–artist edge weight. 0 = no tag nodes.",
     )
     contrast_weight: float = Field(
-        0.0,
+        0.02,
         ge=0,
         description="Weight of the XSimGCL contrastive term (InfoNCE between the noised final "
         "embeddings and the noised contrast_layer embeddings). 0 = plain BPR.",
     )
     contrast_noise: float = Field(
-        0.1, ge=0, description="Norm of the random noise added to every layer's embeddings (XSimGCL)."
+        0.05, ge=0, description="Norm of the random noise added to every layer's embeddings (XSimGCL)."
     )
     contrast_temperature: float = Field(0.2, gt=0, description="InfoNCE temperature (XSimGCL).")
     contrast_layer: int = Field(
@@ -170,5 +170,8 @@ class Settings(CommonSettings):
     @model_validator(mode="after")
     def _contrast_layer_exists(self) -> Settings:
         if self.contrast_weight > 0 and self.contrast_layer > self.layers:
-            raise ValueError("contrast_layer must be one of the model's layers (1 … layers)")
+            raise ValueError(
+                "contrast_layer must be one of the model's layers (1 … layers); "
+                "contrast_weight 0 turns XSimGCL off"
+            )
         return self
