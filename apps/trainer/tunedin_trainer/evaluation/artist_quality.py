@@ -46,9 +46,10 @@ MEASURE_DEFINITIONS = {
     "log_listeners": "ln(1 + listeners) of the returned artist",
 }
 SIMILAR_SELECTION = (
-    "the candidate with the highest mean lift (measure / its baseline's) in tag_jaccard and "
-    "heldout_fans, the two measures no candidate was fitted on, among those the API serves "
-    "from the model's files (co-listening candidates would need an item-neighbour file)"
+    "the candidate with the highest lift (measure / its baseline's) in heldout_fans, the one "
+    "measure no candidate was fitted on (with tag nodes the embeddings are fitted on tags too), "
+    "among those the API serves from the model's files (co-listening candidates would need an "
+    "item-neighbour file)"
 )
 COLD_START_SELECTION = (
     "per method the setting with the best mean valid recall@20 over ks; served: the best method"
@@ -132,7 +133,7 @@ def similar_report(
 
 
 def _selection_score(candidate: SimilarCandidate) -> float:
-    return (_lift(candidate, "tag_jaccard") + _lift(candidate, "heldout_fans")) / 2
+    return _lift(candidate, "heldout_fans")
 
 
 def _similar_params(name: str) -> dict[str, float]:

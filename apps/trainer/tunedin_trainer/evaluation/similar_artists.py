@@ -8,8 +8,9 @@ query itself). For each returned artist ``j`` of query ``q``:
   (a co-listening model is fitted on exactly these sets, so it is favoured here);
 * ``heldout_fans``: share of ``q``'s listeners (fitting data) who have ``j`` among their
   held-out test artists, which no candidate was fitted on;
-* ``tag_jaccard``: Jaccard of the two artists' top-tag sets (0 when either has none); no
-  candidate uses tags;
+* ``tag_jaccard``: Jaccard of the two artists' top-tag sets (0 when either has none);
+  co-listening uses no tags, but embeddings trained with tag nodes (``tag_edge_weight`` > 0)
+  are fitted on them, so it favours those;
 * ``log_listeners``: ``ln(1 + listeners of j)``, how popular the returned artists are.
 
 Each is averaged over the returned pairs. The **baseline** of a candidate replaces every
