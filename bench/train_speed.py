@@ -35,6 +35,7 @@ from typing import Any
 import torch
 import torch_geometric
 
+from bench.ablations import GRAPH_OFF
 from bench.plain_lightgcn import plain_epoch
 from tunedin_common.contract import ArtifactStore, MetricsReport, atomic_write_bytes, utcnow
 from tunedin_trainer.cli import load_settings
@@ -59,9 +60,7 @@ def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 def same_work_as_plain(config: TrainConfig) -> TrainConfig:
     """``config`` doing per step what the plain loop does: BPR with uniform negatives on the
     user–artist graph alone (no tag nodes, friend edges or contrastive term)."""
-    return replace(
-        config, hard_negative_pool=1, tag_edge_weight=0.0, friend_edge_weight=0.0, contrast_weight=0.0
-    )
+    return replace(config, hard_negative_pool=1, **GRAPH_OFF)
 
 
 def per_epoch(config: TrainConfig, data: PreparedData, store: ArtifactStore) -> dict[str, Any]:
