@@ -187,7 +187,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"| plain PyG (LightGCN.forward per batch, gcn_norm every call) | {med['plain']:.3f} | 1.0× |",
         f"| ours, user–artist graph, uniform negatives, BPR only (same work per step) | {med['uniform']:.3f} "
         f"| {speed['speedup_uniform']:.1f}× |",
-        f"| ours, default (hard negatives, tag nodes, friend edges, XSimGCL) | {med['default']:.3f} "
+        f"| ours, default (hard negatives, tag nodes, friend edges) | {med['default']:.3f} "
         f"| {speed['speedup_default']:.1f}× |",
         "",
         "| time to quality (default settings) | value |",

@@ -82,13 +82,13 @@ class Settings(CommonSettings):
         "each weighted this multiple of the mean user–artist edge weight. 0 = no friend edges.",
     )
     tag_edge_weight: float = Field(
-        0.3,
+        4.0,
         ge=0,
         description="Artists' top tags as nodes of the propagation graph, each artist–tag edge "
         "weighted this multiple of the mean user–artist edge weight. 0 = no tag nodes.",
     )
     contrast_weight: float = Field(
-        0.02,
+        0.0,
         ge=0,
         description="Weight of the XSimGCL contrastive term (InfoNCE between the noised final "
         "embeddings and the noised contrast_layer embeddings). 0 = plain BPR.",
